@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "SwiftQuant",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "swiftquant", targets: ["SwiftQuantCLI"]),
+        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "Tensors", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Safetensors", dependencies: ["Tensors"]),
+        .target(name: "Tokenizers"),
+        .target(name: "Models", dependencies: ["Tensors", "Safetensors", "Tokenizers"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"]),
+        .executableTarget(
+            name: "SwiftQuantCLI",
+            dependencies: [
+                "Models", "Evaluation", "Safetensors", "Tokenizers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Tensors"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
