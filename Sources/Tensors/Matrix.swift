@@ -1,0 +1,43 @@
+/// A dense row-major fp32 matrix: the one tensor type the forward pass needs.
+public struct Matrix: Sendable, Equatable {
+    /// Number of rows (tokens for activations, output features for weights).
+    public let rows: Int
+    /// Number of columns (features).
+    public let cols: Int
+    /// Row-major elements, `rows * cols` of them.
+    public var data: [Float]
+
+    /// A zero-filled matrix.
+    public init(rows: Int, cols: Int) {
+        self.rows = rows
+        self.cols = cols
+        self.data = [Float](repeating: 0, count: rows * cols)
+    }
+
+    /// Wraps existing row-major data; `data.count` must equal `rows * cols`.
+    public init(rows: Int, cols: Int, data: [Float]) {
+        precondition(data.count == rows * cols, "Matrix data count \(data.count) != \(rows)x\(cols)")
+        self.rows = rows
+        self.cols = cols
+        self.data = data
+    }
+
+    /// Element count.
+    @inlinable public var count: Int { rows * cols }
+
+    /// Element at (row, col).
+    @inlinable public subscript(row: Int, col: Int) -> Float {
+        get { data[row * cols + col] }
+        set { data[row * cols + col] = newValue }
+    }
+
+    /// A copy of one row.
+    public func row(_ index: Int) -> [Float] {
+        Array(data[(index * cols)..<((index + 1) * cols)])
+    }
+
+    /// A copy of rows `range`.
+    public func rows(_ range: Range<Int>) -> Matrix {
+        Matrix(rows: range.count, cols: cols, data: Array(data[(range.lowerBound * cols)..<(range.upperBound * cols)]))
+    }
+}

@@ -1,0 +1,177 @@
+/// Vectorized elementwise kernels used by the forward pass (fp32, SIMD16).
+public enum VectorMath {
+    public typealias V = SIMD16<Float>
+
+    @inlinable @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> V {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
+    }
+
+    @inlinable @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+    }
+
+    /// exp(x) for 16 lanes (Cephes-style range reduction and polynomial; ~1 ulp on [-87, 88]).
+    @inlinable @inline(__always)
+    public static func exp(_ input: V) -> V {
+        let x0 = input.clamped(lowerBound: V(repeating: -87.336_54), upperBound: V(repeating: 88.722_83))
+        var fx = x0 * 1.442_695_04 + 0.5
+        fx = fx.rounded(.down)
+        var x = x0 - fx * 0.693_359_375
+        x = x + fx * 2.121_944_4e-4
+        let z = x * x
+        var y = V(repeating: 1.987_569_15e-4)
+        y = y * x + 1.398_199_95e-3
+        y = y * x + 8.333_451_9e-3
+        y = y * x + 4.166_579_59e-2
+        y = y * x + 1.666_666_55e-1
+        y = y * x + 5.000_000_12e-1
+        y = y * z + x + 1
+        let n = SIMD16<Int32>(fx, rounding: .towardZero) &+ 127
+        let pow2 = unsafeBitCast(n &<< 23, to: V.self)
+        return y * pow2
+    }
+
+    /// Scalar exp with the same polynomial as the vector version.
+    @inlinable
+    public static func exp(_ x: Float) -> Float {
+        exp(V(repeating: x))[0]
+    }
+
+    /// In-place softmax of `count` values.
+    @inlinable
+    public static func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        var maxValue = -Float.infinity
+        for i in 0..<count { maxValue = Swift.max(maxValue, p[i]) }
+        let m = V(repeating: maxValue)
+        var sumV = V(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let e = exp(load(p + i) - m)
+            store(e, p + i)
+            sumV += e
+            i += 16
+        }
+        var sum = sumV.sum()
+        while i < count {
+            let e = exp(p[i] - maxValue)
+            p[i] = e
+            sum += e
+            i += 1
+        }
+        let inv = 1 / sum
+        scale(p, count: count, by: inv)
+    }
+
+    /// log Σ exp(x) of `count` values, accumulated in fp32 like torch's log_softmax.
+    @inlinable
+    public static func logSumExp(_ p: UnsafePointer<Float>, count: Int) -> Float {
+        var maxValue = -Float.infinity
+        for i in 0..<count { maxValue = Swift.max(maxValue, p[i]) }
+        let m = V(repeating: maxValue)
+        var sumV = V(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            sumV += exp(load(p + i) - m)
+            i += 16
+        }
+        var sum = sumV.sum()
+        while i < count {
+            sum += exp(p[i] - maxValue)
+            i += 1
+        }
+        return maxValue + Float._log(sum)
+    }
+
+    /// p[i] *= factor.
+    @inlinable
+    public static func scale(_ p: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        var i = 0
+        let f = V(repeating: factor)
+        while i + 16 <= count {
+            store(load(p + i) * f, p + i)
+            i += 16
+        }
+        while i < count {
+            p[i] *= factor
+            i += 1
+        }
+    }
+
+    /// gate[i] = silu(gate[i]) · up[i]  (SwiGLU), where silu(x) = x / (1 + e^(−x)).
+    @inlinable
+    public static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let g = load(gate + i)
+            let s = g / (1 + exp(-g))
+            store(s * load(up + i), gate + i)
+            i += 16
+        }
+        while i < count {
+            let g = gate[i]
+            gate[i] = g / (1 + exp(-g)) * up[i]
+            i += 1
+        }
+    }
+
+    /// a[i] += b[i].
+    @inlinable
+    public static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            store(load(a + i) + load(b + i), a + i)
+            i += 16
+        }
+        while i < count {
+            a[i] += b[i]
+            i += 1
+        }
+    }
+
+    /// RMSNorm of one row as transformers computes it in fp32:
+    /// out = weight · (x · rsqrt(mean(x²) + eps)).
+    @inlinable
+    public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float,
+                               count: Int, into out: UnsafeMutablePointer<Float>) {
+        var sumV = V(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let v = load(x + i)
+            sumV += v * v
+            i += 16
+        }
+        var sum = sumV.sum()
+        while i < count {
+            sum += x[i] * x[i]
+            i += 1
+        }
+        let variance = sum / Float(count)
+        let inv = 1 / (variance + eps).squareRoot()
+        i = 0
+        let invV = V(repeating: inv)
+        while i + 16 <= count {
+            store(load(weight + i) * (load(x + i) * invV), out + i)
+            i += 16
+        }
+        while i < count {
+            out[i] = weight[i] * (x[i] * inv)
+            i += 1
+        }
+    }
+}
+
+extension Float {
+    @usableFromInline static func _log(_ x: Float) -> Float {
+        Float(Foundation_log(Double(x)))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@usableFromInline func Foundation_log(_ x: Double) -> Double { Glibc.log(x) }
+#else
+import Darwin
+@usableFromInline func Foundation_log(_ x: Double) -> Double { Darwin.log(x) }
+#endif
