@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swiftquant", targets: ["SwiftQuantCLI"]),
-        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation"]),
+        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "Tokenizers", swiftSettings: optimized),
         .target(name: "Models", dependencies: ["Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
+        .target(name: "Quantization", dependencies: ["Tensors"], swiftSettings: optimized),
         .executableTarget(
             name: "SwiftQuantCLI",
             dependencies: [
@@ -36,6 +37,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Tensors"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,87 @@
+/// Which modules a set of quantization args applies to: compressed-tensors' QuantizationScheme.
+public struct QuantizationScheme: Sendable, Equatable {
+    /// Class names ("Linear"), exact module paths, or `re:` regexes.
+    public var targets: [String]
+    public var weights: QuantizationArgs?
+    public var inputActivations: QuantizationArgs?
+    public var outputActivations: QuantizationArgs?
+
+    public init(targets: [String], weights: QuantizationArgs? = nil, inputActivations: QuantizationArgs? = nil,
+                outputActivations: QuantizationArgs? = nil) {
+        self.targets = targets
+        self.weights = weights
+        self.inputActivations = inputActivations
+        self.outputActivations = outputActivations
+    }
+
+    /// Validates every args value and the targets.
+    public func validated() throws -> QuantizationScheme {
+        guard !targets.isEmpty else { throw QuantizationError("a scheme needs at least one target, e.g. [Linear]") }
+        var scheme = self
+        scheme.weights = try weights?.validated()
+        scheme.inputActivations = try inputActivations?.validated()
+        scheme.outputActivations = try outputActivations?.validated()
+        if let weights = scheme.weights, weights.dynamic.isDynamic {
+            throw QuantizationError("weights cannot be dynamic: set dynamic: false for weights")
+        }
+        for target in targets where target.hasPrefix("re:") {
+            _ = try ModulePattern(target)
+        }
+        return scheme
+    }
+}
+
+/// compressed-tensors' preset schemes by name.
+public enum QuantizationPreset {
+    /// The preset names SwiftQuant knows, in a stable order.
+    public static let names: [String] = ["W4A16", "W4A16_ASYM", "W8A16", "W8A8", "INT8", "FP8", "FP8_DYNAMIC",
+                                         "W2A16", "W3A16", "W5A16", "W6A16", "W7A16", "W4A8", "W8A8_STATIC"]
+
+    /// The scheme for a preset name (case-insensitive), with `targets`.
+    public static func scheme(named name: String, targets: [String] = ["Linear"]) throws -> QuantizationScheme {
+        let upper = name.uppercased()
+        let scheme: QuantizationScheme
+        switch upper {
+        case "W2A16", "W3A16", "W4A16", "W5A16", "W6A16", "W7A16", "W8A16":
+            let bits = Int(String(upper.dropFirst().prefix(1))) ?? 4
+            scheme = QuantizationScheme(targets: targets, weights: groupWeights(bits: bits, symmetric: true))
+        case "W4A8":
+            scheme = QuantizationScheme(targets: targets, weights: groupWeights(bits: 4, symmetric: true),
+                                        inputActivations: tokenActivations(type: .int))
+        case "W4A16_ASYM":
+            scheme = QuantizationScheme(targets: targets, weights: groupWeights(bits: 4, symmetric: false))
+        case "W8A8", "INT8":
+            scheme = QuantizationScheme(
+                targets: targets,
+                weights: QuantizationArgs(numBits: 8, type: .int, symmetric: true, strategy: .channel),
+                inputActivations: tokenActivations(type: .int))
+        case "W8A8_STATIC":
+            scheme = QuantizationScheme(
+                targets: targets,
+                weights: QuantizationArgs(numBits: 8, type: .int, symmetric: true, strategy: .channel),
+                inputActivations: QuantizationArgs(numBits: 8, type: .int, symmetric: true, strategy: .tensor))
+        case "FP8":
+            scheme = QuantizationScheme(
+                targets: targets,
+                weights: QuantizationArgs(numBits: 8, type: .float, symmetric: true, strategy: .tensor),
+                inputActivations: QuantizationArgs(numBits: 8, type: .float, symmetric: true, strategy: .tensor,
+                                                   observer: "static_minmax"))
+        case "FP8_DYNAMIC":
+            scheme = QuantizationScheme(
+                targets: targets,
+                weights: QuantizationArgs(numBits: 8, type: .float, symmetric: true, strategy: .channel),
+                inputActivations: tokenActivations(type: .float))
+        default:
+            throw QuantizationError("unknown scheme '\(name)' (presets: \(names.joined(separator: ", ")))")
+        }
+        return try scheme.validated()
+    }
+
+    private static func groupWeights(bits: Int, symmetric: Bool) -> QuantizationArgs {
+        QuantizationArgs(numBits: bits, type: .int, symmetric: symmetric, groupSize: 128, strategy: .group)
+    }
+
+    private static func tokenActivations(type: QuantizationType) -> QuantizationArgs {
+        QuantizationArgs(numBits: 8, type: type, symmetric: true, strategy: .token, dynamic: .dynamic)
+    }
+}

@@ -1,0 +1,124 @@
+import Tensors
+
+/// A quantized weight matrix: integer (or fp8) values plus per-tensor/channel/group qparams.
+public struct QuantizedWeight: Sendable, Equatable {
+    public let rows: Int
+    public let cols: Int
+    public let args: QuantizationArgs
+    /// The dtype scales are stored and dequantized in (the model dtype).
+    public let dtype: ComputeDType
+    /// Quantized values, row-major: integers in [qmin, qmax], or fp8-representable values.
+    public var values: [Float]
+    /// Scales, `scaleRows × scaleCols` row-major.
+    public var scales: [Float]
+    /// Zero points (integers), same shape as `scales`; all zero when symmetric.
+    public var zeroPoints: [Float]
+    public let scaleRows: Int
+    public let scaleCols: Int
+
+    /// Columns sharing one scale along a row (cols for channel, g for group).
+    public var columnsPerScale: Int { scaleCols == 0 ? cols : cols / scaleCols }
+
+    /// qparams used for element (r, c).
+    @inlinable public func qparams(row r: Int, col c: Int) -> QParams {
+        let sr = scaleRows == 1 ? 0 : r
+        let sc = scaleCols == 1 ? 0 : c / columnsPerScale
+        let i = sr * scaleCols + sc
+        return QParams(scale: scales[i], zeroPoint: zeroPoints[i])
+    }
+
+    /// The dequantized weight in fp32 (values exact in the model dtype).
+    public func dequantized() -> Matrix {
+        var out = Matrix(rows: rows, cols: cols)
+        out.data.withUnsafeMutableBufferPointer { op in
+            let base = op.baseAddress!
+            Parallel.chunks(rows, minimumChunk: 16) { range in
+                for r in range {
+                    for c in 0..<cols {
+                        base[r * cols + c] = QuantArithmetic.dequantize(values[r * cols + c], qparams(row: r, col: c), dtype: dtype)
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Round-to-nearest weight quantization with qparams from a weight observer.
+public enum WeightQuantizer {
+    /// Checks that `args` can quantize a weight of `cols` input columns.
+    public static func checkShape(path: String, cols: Int, args: QuantizationArgs) throws {
+        if args.resolvedStrategy == .group, let g = args.groupSize, cols % g != 0 {
+            throw QuantizationError("\(path) (columns=\(cols), group_size=\(g))")
+        }
+        guard [.tensor, .channel, .group].contains(args.resolvedStrategy) else {
+            throw QuantizationError("weight strategy '\(args.resolvedStrategy.rawValue)' is not supported yet (use tensor, channel or group)")
+        }
+    }
+
+    /// The qparams an observer picks for `weight` (rows × cols) under `args`.
+    public static func observe(_ weight: Matrix, args: QuantizationArgs, dtype: ComputeDType) throws -> (scales: [Float], zeroPoints: [Float], rows: Int, cols: Int) {
+        let observer = try WeightObserverKind(name: args.observer)
+        let (scaleRows, scaleCols, width): (Int, Int, Int)
+        switch args.resolvedStrategy {
+        case .tensor: (scaleRows, scaleCols, width) = (1, 1, weight.count)
+        case .channel: (scaleRows, scaleCols, width) = (weight.rows, 1, weight.cols)
+        case .group:
+            let g = args.groupSize ?? weight.cols
+            (scaleRows, scaleCols, width) = (weight.rows, weight.cols / g, g)
+        default:
+            throw QuantizationError("weight strategy '\(args.resolvedStrategy.rawValue)' is not supported yet")
+        }
+        let count = scaleRows * scaleCols
+        var scales = [Float](repeating: 0, count: count)
+        var zeros = [Float](repeating: 0, count: count)
+        weight.data.withUnsafeBufferPointer { wp in
+            scales.withUnsafeMutableBufferPointer { sp in
+                zeros.withUnsafeMutableBufferPointer { zp in
+                    let w = wp.baseAddress!, s = sp.baseAddress!, z = zp.baseAddress!
+                    Parallel.chunks(count, minimumChunk: 32) { range in
+                        for i in range {
+                            // Groups are consecutive in row-major order for every strategy here.
+                            let segment = UnsafeBufferPointer(start: w + i * width, count: width)
+                            let q = observer.qparams(segment, args: args, dtype: dtype)
+                            s[i] = q.scale
+                            z[i] = q.zeroPoint
+                        }
+                    }
+                }
+            }
+        }
+        return (scales, zeros, scaleRows, scaleCols)
+    }
+
+    /// RTN: observe qparams, then quantize every element.
+    public static func quantize(_ weight: Matrix, args: QuantizationArgs, dtype: ComputeDType) throws -> QuantizedWeight {
+        let observed = try observe(weight, args: args, dtype: dtype)
+        return quantize(weight, args: args, dtype: dtype, scales: observed.scales, zeroPoints: observed.zeroPoints,
+                        scaleRows: observed.rows, scaleCols: observed.cols)
+    }
+
+    /// Quantizes every element with given qparams.
+    public static func quantize(_ weight: Matrix, args: QuantizationArgs, dtype: ComputeDType, scales: [Float],
+                                zeroPoints: [Float], scaleRows: Int, scaleCols: Int) -> QuantizedWeight {
+        var result = QuantizedWeight(rows: weight.rows, cols: weight.cols, args: args, dtype: dtype,
+                                     values: [Float](repeating: 0, count: weight.count),
+                                     scales: scales, zeroPoints: zeroPoints, scaleRows: scaleRows, scaleCols: scaleCols)
+        let cols = weight.cols
+        let snapshot = result
+        result.values.withUnsafeMutableBufferPointer { vp in
+            weight.data.withUnsafeBufferPointer { wp in
+                let v = vp.baseAddress!, w = wp.baseAddress!
+                Parallel.chunks(weight.rows, minimumChunk: 16) { range in
+                    for r in range {
+                        for c in 0..<cols {
+                            v[r * cols + c] = QuantArithmetic.quantize(w[r * cols + c], snapshot.qparams(row: r, col: c),
+                                                                       args: args, dtype: dtype)
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
