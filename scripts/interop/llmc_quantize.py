@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""llm-compressor reference quantization for SwiftQuant's interop checks.
+
+Runs llm-compressor's `oneshot` with a QuantizationModifier recipe for one named case on any Hugging
+Face model folder, writes the result with `save_pretrained(save_compressed=True)` (llm-compressor adds
+its own `recipe.yaml`) and copies the model's tokenizer files unchanged, exactly as
+../shared/reference/anchors/_common.py does.
+
+usage:
+  python scripts/interop/llmc_quantize.py --model DIR --case CASE --out DIR [--samples N --seqlen L]
+  python scripts/interop/llmc_quantize.py --model DIR --case CASE --describe   # JSON, no torch import
+  python scripts/interop/llmc_quantize.py --list-cases
+
+Cases (ignore always holds lm_head; group cases also ignore "re:.*down_proj$" when the model's
+intermediate_size is not a multiple of the group size, e.g. stories260K's 172 — see formats.md §1.1):
+  w4a16_g64       config_groups int4 sym group 64                   (data-free)
+  w4a16_asym_g64  preset W4A16_ASYM with group_size 64              (data-free)
+  w8a16_channel   config_groups int8 sym channel                    (data-free)
+  w8a8            scheme W8A8 (int8 channel weights, dynamic token) (data-free)
+  fp8_dynamic     scheme FP8_DYNAMIC                                (data-free)
+  int8_static     config_groups int8 channel sym weights + int8 tensor static sym inputs (calibrated)
+  fp8_static      scheme FP8 (static tensor fp8 inputs)             (calibrated)
+
+Calibration = C(n, L) of ../shared/docs/evaluation.md from the second half of wiki.test.raw
+(default C(64, 512), C(16, 128) for stories* models), fed pre-tokenised, batch size 1, no shuffling.
+"""
+import argparse, json, os, shutil, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHARED = os.environ.get("SWIFTQUANT_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
+CORPUS = os.path.join(SHARED, "data", "wikitext-2-raw", "wiki.test.raw")
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+# name -> (kind, payload, calibrated, swiftquant flags for the same job (besides --ignore/--dataset))
+#   kind "groups": payload = config_groups dict (YAML recipe; swiftquant gets the same YAML via --recipe
+#                  unless swift flags are given)
+#   kind "scheme": payload = preset name
+W4_SYM_G64 = {"num_bits": 4, "type": "int", "symmetric": True, "strategy": "group", "group_size": 64}
+CASES = {
+    "w4a16_g64": ("groups", {"group_0": {"targets": ["Linear"], "weights": W4_SYM_G64}}, False,
+                  ["--scheme", "W4A16", "--group-size", "64"]),
+    # The W4A16_ASYM preset is int4 / group 128 / asymmetric / static; QuantizationModifier has no
+    # "preset + group_size" parameter, so the preset's weights are written out with group_size 64
+    # (build_w4a16_asym_g64 checks that this equals preset_name_to_scheme("W4A16_ASYM") + group 64).
+    "w4a16_asym_g64": ("groups", {"group_0": {"targets": ["Linear"], "weights": {
+        "num_bits": 4, "type": "int", "symmetric": False, "strategy": "group", "group_size": 64,
+        "dynamic": False}}}, False, ["--scheme", "W4A16_ASYM", "--group-size", "64"]),
+    "w8a16_channel": ("groups", {"group_0": {"targets": ["Linear"], "weights": {
+        "num_bits": 8, "type": "int", "symmetric": True, "strategy": "channel"}}}, False, None),
+    "w8a8": ("scheme", "W8A8", False, ["--scheme", "W8A8"]),
+    "fp8_dynamic": ("scheme", "FP8_DYNAMIC", False, ["--scheme", "FP8_DYNAMIC"]),
+    "int8_static": ("groups", {"group_0": {"targets": ["Linear"],
+        "weights": {"num_bits": 8, "type": "int", "symmetric": True, "strategy": "channel"},
+        "input_activations": {"num_bits": 8, "type": "int", "symmetric": True, "strategy": "tensor",
+                              "dynamic": False}}}, True, None),
+    "fp8_static": ("scheme", "FP8", True, ["--scheme", "FP8"]),
+}
+
+
+def load_config(model_dir):
+    with open(os.path.join(model_dir, "config.json")) as f:
+        return json.load(f)
+
+
+def group_size_of(case):
+    kind, payload = CASES[case][0], CASES[case][1]
+    if kind != "groups":
+        return None
+    w = payload["group_0"].get("weights") or {}
+    return w.get("group_size") if w.get("strategy") == "group" else None
+
+
+def ignore_list(case, model_dir, down_proj="auto"):
+    """lm_head always; "re:.*down_proj$" for group cases whose group does not divide intermediate_size."""
+    ign = ["lm_head"]
+    g = group_size_of(case)
+    if down_proj == "yes" or (down_proj == "auto" and g is not None
+                              and load_config(model_dir).get("intermediate_size", 0) % g != 0):
+        ign.append("re:.*down_proj$")
+    return ign
+
+
+def default_calib(model_dir):
+    return (16, 128) if os.path.basename(os.path.normpath(model_dir)).lower().startswith("stories") else (64, 512)
+
+
+def yaml_scalar(v):
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if v is None:
+        return "null"
+    if isinstance(v, (int, float)):
+        return str(v)
+    s = str(v)
+    return json.dumps(s) if any(c in s for c in ":#[]{},'\"*&!|>%@`") or s != s.strip() else s
+
+
+def yaml_block(obj, indent):
+    pad = " " * indent
+    out = []
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            out.append(f"{pad}{k}:")
+            out.extend(yaml_block(v, indent + 2))
+        elif isinstance(v, list):
+            out.append(f"{pad}{k}: [{', '.join(yaml_scalar(x) for x in v)}]")
+        else:
+            out.append(f"{pad}{k}: {yaml_scalar(v)}")
+    return out
+
+
+def recipe_yaml(case, ignore):
+    """The llm-compressor recipe (YAML) for a case; the same text is what swiftquant gets via --recipe."""
+    kind, payload = CASES[case][0], CASES[case][1]
+    if kind == "scheme":
+        mod = {"targets": ["Linear"], "ignore": ignore, "scheme": payload}
+    else:
+        mod = {"ignore": ignore, "config_groups": payload}
+    doc = {"quant_stage": {"quant_modifiers": {"QuantizationModifier": mod}}}
+    return "\n".join(yaml_block(doc, 0)) + "\n"
+
+
+def describe(case, model_dir, samples, seqlen, down_proj="auto"):
+    kind, payload, calibrated, swift = CASES[case]
+    ign = ignore_list(case, model_dir, down_proj)
+    return {"case": case, "model": os.path.basename(os.path.normpath(model_dir)), "kind": kind,
+            "calibrated": calibrated, "samples": samples if calibrated else None,
+            "seqlen": seqlen if calibrated else None, "ignore": ign,
+            "recipe_yaml": recipe_yaml(case, ign),
+            # flags for `swiftquant quantize` besides --model/--output/--ignore/--dataset...; None = use --recipe
+            "swift_scheme_flags": swift}
+
+
+def calib_ids(n, L, model_dir, corpus):
+    """C(n, L): text after the first newline at/after the byte midpoint, model's tokenizer.json, no
+    special tokens, consecutive windows (identical to anchors/_common.py::calib_ids)."""
+    from tokenizers import Tokenizer
+    b = open(corpus, "rb").read()
+    nl = b.index(b"\n", len(b) // 2)
+    ids = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json")).encode(
+        b[nl + 1:].decode("utf-8"), add_special_tokens=False).ids
+    if len(ids) < n * L:
+        raise SystemExit(f"calibration: have {len(ids)} tokens, need {n * L}")
+    return [ids[i * L:(i + 1) * L] for i in range(n)]
+
+
+def check_asym_preset_equivalence():
+    """The config_groups weights of w4a16_asym_g64 must resolve to the same QuantizationArgs as the
+    W4A16_ASYM preset with group_size 64 (both after QuantizationModifier's observer overrides)."""
+    from compressed_tensors.quantization import QuantizationScheme, preset_name_to_scheme
+    from llmcompressor.modifiers.quantization import QuantizationModifier
+    preset = preset_name_to_scheme("W4A16_ASYM", ["Linear"]).model_dump()
+    preset["weights"]["group_size"] = 64
+    via_preset = QuantizationModifier(config_groups={"group_0": QuantizationScheme.model_validate(preset)})
+    via_groups = QuantizationModifier(config_groups=CASES["w4a16_asym_g64"][1])
+    a = via_preset.resolve_quantization_config().model_dump()
+    b = via_groups.resolve_quantization_config().model_dump()
+    if a != b:
+        raise SystemExit(f"w4a16_asym_g64: config_groups differ from preset W4A16_ASYM + group 64:\n{a}\n{b}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", help="Hugging Face model folder")
+    ap.add_argument("--case", choices=sorted(CASES))
+    ap.add_argument("--out", help="output folder (replaced)")
+    ap.add_argument("--samples", type=int, help="calibration samples n (default 64; 16 for stories*)")
+    ap.add_argument("--seqlen", type=int, help="calibration sample length L (default 512; 128 for stories*)")
+    ap.add_argument("--corpus", default=CORPUS, help="calibration corpus (default wiki.test.raw)")
+    ap.add_argument("--ignore-down-proj", choices=["auto", "yes", "no"], default="auto",
+                    help="add re:.*down_proj$ to ignore (auto: group cases when intermediate_size %% g != 0)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--describe", action="store_true", help="print the case as JSON and exit (no torch)")
+    ap.add_argument("--list-cases", action="store_true")
+    a = ap.parse_args()
+    if a.list_cases:
+        print("\n".join(CASES))
+        return
+    if not a.model or not a.case:
+        ap.error("--model and --case are required")
+    n0, L0 = default_calib(a.model)
+    n, L = a.samples or n0, a.seqlen or L0
+    desc = describe(a.case, a.model, n, L, a.ignore_down_proj)
+    if a.describe:
+        print(json.dumps(desc))
+        return
+    if not a.out:
+        ap.error("--out is required")
+
+    t_start = time.perf_counter()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    from transformers import AutoModelForCausalLM
+    from llmcompressor import oneshot
+    if a.case == "w4a16_asym_g64":
+        check_asym_preset_equivalence()
+
+    model = AutoModelForCausalLM.from_pretrained(a.model, dtype="auto")
+    kwargs = {}
+    if desc["calibrated"]:
+        from datasets import Dataset
+        samples = calib_ids(n, L, a.model, a.corpus)
+        ds = Dataset.from_dict({"input_ids": samples, "attention_mask": [[1] * L for _ in range(n)]})
+        kwargs = dict(dataset=ds, num_calibration_samples=n, max_seq_length=L,
+                      shuffle_calibration_samples=False, batch_size=1)
+    print(f"case {a.case} model {desc['model']} ignore {desc['ignore']} "
+          f"calibration {'C(%d, %d)' % (n, L) if desc['calibrated'] else 'none'}\n{desc['recipe_yaml']}",
+          flush=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(desc["recipe_yaml"])
+    try:
+        t0 = time.perf_counter()
+        oneshot(model=model, recipe=f.name, **kwargs)
+        t_oneshot = time.perf_counter() - t0
+    finally:
+        os.unlink(f.name)
+    if os.path.isdir(a.out):
+        shutil.rmtree(a.out)
+    t0 = time.perf_counter()
+    model.save_pretrained(a.out, save_compressed=True)
+    t_save = time.perf_counter() - t0
+    for fn in TOKENIZER_FILES:
+        if os.path.exists(os.path.join(a.model, fn)):
+            shutil.copy(os.path.join(a.model, fn), a.out)  # original tokenizer files, unchanged
+    wall = time.perf_counter() - t_start
+    print(f"SAVED {a.out}", flush=True)
+    print(json.dumps({"case": a.case, "model": desc["model"], "out": a.out, "oneshot_seconds": round(t_oneshot, 3),
+                      "save_seconds": round(t_save, 3), "wall_seconds_in_process": round(wall, 3)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
