@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swiftquant", targets: ["SwiftQuantCLI"]),
-        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization"]),
+        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Formats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Quantization", dependencies: ["Tensors"], swiftSettings: optimized),
+        .target(name: "Formats", dependencies: ["Quantization", "Safetensors", "Tensors"], swiftSettings: optimized),
         .executableTarget(
             name: "SwiftQuantCLI",
             dependencies: [
