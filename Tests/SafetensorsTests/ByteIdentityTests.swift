@@ -11,8 +11,7 @@ import Tensors
         var writer = SafetensorsWriter(metadata: file.hasMetadataEntry ? file.metadata : nil)
         // Add in reverse so the writer's own ordering is exercised.
         for name in file.tensorNames.reversed() {
-            let info = try file.info(name)
-            try writer.add(name: name, dtype: info.dtype, shape: info.shape, bytes: try file.data(name))
+            try writer.add(try file.writableTensor(name))
         }
         return (try Data(contentsOf: url), try writer.serialized())
     }
