@@ -2,6 +2,13 @@ import CBLAS
 
 /// Thin, typed wrappers over OpenBLAS.
 public enum BLAS {
+    /// OpenBLAS is kept single-threaded: SwiftQuant splits work across cores itself, and OpenBLAS
+    /// threads would oversubscribe the cores when several GEMMs run at once. Touched by every wrapper.
+    public static let singleThreaded: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
     /// Sets the number of OpenBLAS worker threads (process-wide).
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
@@ -19,6 +26,7 @@ public enum BLAS {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         alpha: Float = 1, beta: Float = 0
     ) {
+        _ = singleThreaded
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -32,6 +40,7 @@ public enum BLAS {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         alpha: Float = 1, beta: Float = 0
     ) {
+        _ = singleThreaded
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -45,18 +54,22 @@ public enum BLAS {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         alpha: Float = 1, beta: Float = 0
     ) {
+        _ = singleThreaded
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Y[rows×out] = X[rows×in] · W[out×in]ᵀ (+ bias broadcast over rows).
+    /// OpenBLAS runs single-threaded; the work is split across cores here, by rows of X when
+    /// there are enough of them, otherwise by rows of W.
     public static func linear(_ x: Matrix, weight: Matrix, bias: [Float]? = nil) -> Matrix {
         precondition(x.cols == weight.cols, "linear: input width \(x.cols) != weight columns \(weight.cols)")
         var y = Matrix(rows: x.rows, cols: weight.rows)
+        let m = x.rows, n = weight.rows, k = x.cols
         if let bias {
             y.data.withUnsafeMutableBufferPointer { out in
-                for r in 0..<x.rows {
-                    (out.baseAddress! + r * weight.rows).update(from: bias, count: weight.rows)
+                for r in 0..<m {
+                    (out.baseAddress! + r * n).update(from: bias, count: n)
                 }
             }
         }
@@ -64,9 +77,18 @@ public enum BLAS {
         x.data.withUnsafeBufferPointer { xp in
             weight.data.withUnsafeBufferPointer { wp in
                 y.data.withUnsafeMutableBufferPointer { yp in
-                    gemmABt(m: x.rows, n: weight.rows, k: x.cols,
-                            a: xp.baseAddress!, lda: x.cols, b: wp.baseAddress!, ldb: weight.cols,
-                            c: yp.baseAddress!, ldc: weight.rows, beta: beta)
+                    let a = xp.baseAddress!, b = wp.baseAddress!, c = yp.baseAddress!
+                    if m >= 32 * Parallel.activeWorkers {
+                        Parallel.chunks(m, minimumChunk: 32) { rows in
+                            gemmABt(m: rows.count, n: n, k: k, a: a + rows.lowerBound * k, lda: k, b: b, ldb: k,
+                                    c: c + rows.lowerBound * n, ldc: n, beta: beta)
+                        }
+                    } else {
+                        Parallel.chunks(n, minimumChunk: 256) { cols in
+                            gemmABt(m: m, n: cols.count, k: k, a: a, lda: k, b: b + cols.lowerBound * k, ldb: k,
+                                    c: c + cols.lowerBound, ldc: n, beta: beta)
+                        }
+                    }
                 }
             }
         }

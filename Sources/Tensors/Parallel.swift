@@ -39,7 +39,7 @@ public enum Parallel {
 
 /// The number of active processors, read once.
 public enum ProcessInfoCores {
-    /// Active processor count.
+    /// Active processor count; OpenBLAS is pinned to one thread because SwiftQuant splits work itself.
     public static let count: Int = {
         #if canImport(Glibc)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

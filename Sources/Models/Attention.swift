@@ -1,0 +1,153 @@
+import Tensors
+
+/// Multi-head self-attention with grouped KV heads, optional q/k RMSNorm (Qwen3) and RoPE.
+public struct Attention: Sendable {
+    public var qProj: Linear
+    public var kProj: Linear
+    public var vProj: Linear
+    public var oProj: Linear
+    /// Per-head RMSNorm on queries (Qwen3).
+    public var qNorm: RMSNorm?
+    /// Per-head RMSNorm on keys (Qwen3).
+    public var kNorm: RMSNorm?
+    public let heads: Int
+    public let kvHeads: Int
+    public let headDim: Int
+    /// Sliding-window size for this layer, nil for full causal attention.
+    public let window: Int?
+
+    /// Observes key/value states (after RoPE for keys) of every forward call: used by KV-cache calibration.
+    public var kvObserver: KVObserver?
+
+    /// Runs attention for `x` (T × hidden) whose first row sits at `start`; appends to `cache` when given.
+    func callAsFunction(_ x: Matrix, rope: RotaryEmbedding, start: Int, cache: inout [Float]?, cachedValues: inout [Float]?) -> Matrix {
+        let tokens = x.rows
+        var q = qProj(x)
+        var k = kProj(x)
+        let v = vProj(x)
+        let qWidth = heads * headDim
+        let kvWidth = kvHeads * headDim
+        if let qNorm { q.data.withUnsafeMutableBufferPointer { qNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: heads, stride: qWidth) } }
+        if let kNorm { k.data.withUnsafeMutableBufferPointer { kNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: kvHeads, stride: kvWidth) } }
+        let (cosTable, sinTable) = rope.tables(start: start, count: tokens)
+        cosTable.withUnsafeBufferPointer { c in
+            sinTable.withUnsafeBufferPointer { s in
+                q.data.withUnsafeMutableBufferPointer {
+                    RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: heads, dim: headDim, stride: qWidth,
+                                          cos: c.baseAddress!, sin: s.baseAddress!)
+                }
+                k.data.withUnsafeMutableBufferPointer {
+                    RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: kvHeads, dim: headDim, stride: kvWidth,
+                                          cos: c.baseAddress!, sin: s.baseAddress!)
+                }
+            }
+        }
+        kvObserver?.observe(keys: k, values: v, path: qProj.path)
+        var keys = k.data
+        var values = v.data
+        if cache != nil {
+            cache!.append(contentsOf: k.data)
+            cachedValues!.append(contentsOf: v.data)
+            keys = cache!
+            values = cachedValues!
+        }
+        let keyCount = keys.count / kvWidth
+        var attended = Matrix(rows: tokens, cols: qWidth)
+        let scale = 1 / Float(headDim).squareRoot()
+        q.data.withUnsafeBufferPointer { qp in
+            keys.withUnsafeBufferPointer { kp in
+                values.withUnsafeBufferPointer { vp in
+                    attended.data.withUnsafeMutableBufferPointer { op in
+                        AttentionKernel.attend(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!,
+                                               out: op.baseAddress!, queries: tokens, keys: keyCount,
+                                               heads: heads, kvHeads: kvHeads, headDim: headDim,
+                                               scale: scale, window: window)
+                    }
+                }
+            }
+        }
+        return oProj(attended)
+    }
+}
+
+/// Receives a layer's key states (after RoPE) and value states, each T × kvHeads·headDim.
+public struct KVObserver: Sendable {
+    /// Called once per forward with the keys, the values and the layer's q_proj path.
+    public let observe: @Sendable (Matrix, Matrix, String) -> Void
+
+    /// Wraps a closure.
+    public init(_ observe: @escaping @Sendable (Matrix, Matrix, String) -> Void) {
+        self.observe = observe
+    }
+
+    func observe(keys: Matrix, values: Matrix, path: String) {
+        observe(keys, values, path)
+    }
+}
+
+/// The gated MLP: down(silu(gate(x)) · up(x)).
+public struct MLP: Sendable {
+    public var gateProj: Linear
+    public var upProj: Linear
+    public var downProj: Linear
+
+    func callAsFunction(_ x: Matrix) -> Matrix {
+        var gate = gateProj(x)
+        let up = upProj(x)
+        let count = gate.count
+        gate.data.withUnsafeMutableBufferPointer { gp in
+            up.data.withUnsafeBufferPointer { upp in
+                let g = gp.baseAddress!, u = upp.baseAddress!
+                Parallel.chunks(count, minimumChunk: 1 << 16) { range in
+                    VectorMath.swiglu(gate: g + range.lowerBound, up: u + range.lowerBound, count: range.count)
+                }
+            }
+        }
+        return downProj(gate)
+    }
+}
+
+/// One pre-norm transformer block.
+public struct DecoderLayer: Sendable {
+    public var inputLayerNorm: RMSNorm
+    public var attention: Attention
+    public var postAttentionLayerNorm: RMSNorm
+    public var mlp: MLP
+
+    /// Every Linear of the block, in module order.
+    public var linears: [Linear] {
+        [attention.qProj, attention.kProj, attention.vProj, attention.oProj, mlp.gateProj, mlp.upProj, mlp.downProj]
+    }
+
+    /// Applies the block to `hidden` in place.
+    public func forward(_ hidden: inout Matrix, rope: RotaryEmbedding, start: Int,
+                        cacheKeys: inout [Float]?, cacheValues: inout [Float]?) {
+        let attended = attention(inputLayerNorm(hidden), rope: rope, start: start, cache: &cacheKeys, cachedValues: &cacheValues)
+        Self.addInPlace(&hidden, attended)
+        let mlpOut = mlp(postAttentionLayerNorm(hidden))
+        Self.addInPlace(&hidden, mlpOut)
+    }
+
+    static func addInPlace(_ a: inout Matrix, _ b: Matrix) {
+        let count = a.count
+        a.data.withUnsafeMutableBufferPointer { ap in
+            b.data.withUnsafeBufferPointer { bp in
+                VectorMath.add(ap.baseAddress!, bp.baseAddress!, count: count)
+            }
+        }
+    }
+
+    /// Gives mutable access to the Linear at `name` (`q_proj`, …, `down_proj`).
+    public mutating func withLinear<R>(named name: String, _ body: (inout Linear) throws -> R) rethrows -> R? {
+        switch name {
+        case "self_attn.q_proj": return try body(&attention.qProj)
+        case "self_attn.k_proj": return try body(&attention.kProj)
+        case "self_attn.v_proj": return try body(&attention.vProj)
+        case "self_attn.o_proj": return try body(&attention.oProj)
+        case "mlp.gate_proj": return try body(&mlp.gateProj)
+        case "mlp.up_proj": return try body(&mlp.upProj)
+        case "mlp.down_proj": return try body(&mlp.downProj)
+        default: return nil
+        }
+    }
+}

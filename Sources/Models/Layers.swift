@@ -1,0 +1,100 @@
+import Tensors
+
+/// A Linear layer addressed by its Hugging Face module path: y = x·Wᵀ (+ b).
+public struct Linear: Sendable {
+    /// Module path, e.g. `model.layers.0.self_attn.q_proj`.
+    public let path: String
+    /// Weight of shape (out, in).
+    public var weight: Matrix
+    /// Optional bias of length `out`.
+    public var bias: [Float]?
+    /// Optional transformation of the input before the matmul (activation fake-quantization, observers).
+    public var inputTransform: InputTransform?
+
+    /// Creates a Linear layer.
+    public init(path: String, weight: Matrix, bias: [Float]? = nil) {
+        self.path = path
+        self.weight = weight
+        self.bias = bias
+    }
+
+    /// Input width.
+    public var inFeatures: Int { weight.cols }
+    /// Output width.
+    public var outFeatures: Int { weight.rows }
+
+    /// Applies the layer to rows of `x`.
+    public func callAsFunction(_ x: Matrix) -> Matrix {
+        if let inputTransform {
+            var transformed = x
+            inputTransform.apply(&transformed, path)
+            return BLAS.linear(transformed, weight: weight, bias: bias)
+        }
+        return BLAS.linear(x, weight: weight, bias: bias)
+    }
+}
+
+/// A hook applied to a Linear's input rows (e.g. simulated activation quantization).
+public struct InputTransform: Sendable {
+    /// Transforms `x` in place; the second argument is the Linear's module path.
+    public let apply: @Sendable (inout Matrix, String) -> Void
+
+    /// Wraps a closure.
+    public init(_ apply: @escaping @Sendable (inout Matrix, String) -> Void) {
+        self.apply = apply
+    }
+}
+
+/// Root-mean-square layer norm with a learned scale.
+public struct RMSNorm: Sendable {
+    /// Module path, e.g. `model.layers.0.input_layernorm`.
+    public let path: String
+    /// Per-feature scale.
+    public var weight: [Float]
+    /// Epsilon added to the mean square.
+    public let eps: Float
+
+    /// Creates a norm.
+    public init(path: String, weight: [Float], eps: Float) {
+        self.path = path
+        self.weight = weight
+        self.eps = eps
+    }
+
+    /// Normalizes every row of `x`.
+    public func callAsFunction(_ x: Matrix) -> Matrix {
+        var out = Matrix(rows: x.rows, cols: x.cols)
+        let width = x.cols
+        x.data.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                out.data.withUnsafeMutableBufferPointer { op in
+                    let xBase = xp.baseAddress!, wBase = wp.baseAddress!, oBase = op.baseAddress!
+                    Parallel.chunks(x.rows, minimumChunk: 64) { range in
+                        for r in range {
+                            VectorMath.rmsNorm(xBase + r * width, weight: wBase, eps: eps, count: width,
+                                               into: oBase + r * width)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Normalizes `count` vectors of width `weight.count` stored with a stride, in place.
+    public func applyInPlace(_ p: UnsafeMutablePointer<Float>, rows: Int, heads: Int, stride: Int) {
+        let width = weight.count
+        weight.withUnsafeBufferPointer { wp in
+            let wBase = wp.baseAddress!
+            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: width)
+            defer { tmp.deallocate() }
+            for r in 0..<rows {
+                for h in 0..<heads {
+                    let v = p + r * stride + h * width
+                    VectorMath.rmsNorm(v, weight: wBase, eps: eps, count: width, into: tmp)
+                    v.update(from: tmp, count: width)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Safetensors
+import Tensors
+
+extension CausalLM {
+    /// Loads every weight of `directory` into fp32 (whatever the stored dtype).
+    public static func load(_ directory: ModelDirectory) throws -> CausalLM {
+        let loader = WeightLoader(weights: directory.weights, config: directory.config)
+        let config = directory.config
+        let embed = try loader.matrix("model.embed_tokens.weight", rows: config.vocabSize, cols: config.hiddenSize)
+        var layers: [DecoderLayer] = []
+        layers.reserveCapacity(config.numLayers)
+        for index in 0..<config.numLayers {
+            layers.append(try loader.layer(index))
+        }
+        let norm = RMSNorm(path: "model.norm", weight: try loader.vector("model.norm.weight", count: config.hiddenSize),
+                           eps: config.rmsNormEps)
+        var head: Linear? = nil
+        let hasHead = directory.weights.tensorNames.contains("lm_head.weight")
+        if !config.tieWordEmbeddings || hasHead {
+            if !hasHead && !config.tieWordEmbeddings {
+                throw ModelError("\(directory.url.path): lm_head.weight is missing and tie_word_embeddings is false")
+            }
+            if hasHead && !config.tieWordEmbeddings {
+                head = Linear(path: "lm_head", weight: try loader.matrix("lm_head.weight", rows: config.vocabSize, cols: config.hiddenSize))
+            }
+        }
+        return CausalLM(config: config, embedTokens: embed, layers: layers, norm: norm, lmHead: head)
+    }
+
+    /// Loads one decoder layer only (for layer-by-layer work that keeps memory flat).
+    public static func loadLayer(_ index: Int, from directory: ModelDirectory) throws -> DecoderLayer {
+        try WeightLoader(weights: directory.weights, config: directory.config).layer(index)
+    }
+}
+
+/// Reads named tensors into fp32 with shape checks that name the tensor.
+struct WeightLoader {
+    let weights: SafetensorsCheckpoint
+    let config: ModelConfiguration
+
+    func matrix(_ name: String, rows: Int, cols: Int) throws -> Matrix {
+        Matrix(rows: rows, cols: cols, data: try values(name, shape: [rows, cols]))
+    }
+
+    func vector(_ name: String, count: Int) throws -> [Float] {
+        try values(name, shape: [count])
+    }
+
+    private func values(_ name: String, shape: [Int]) throws -> [Float] {
+        let info: TensorInfo
+        do {
+            info = try weights.info(name)
+        } catch {
+            throw ModelError("missing tensor \(name) in the checkpoint")
+        }
+        guard info.shape == shape else {
+            throw ModelError("tensor \(name) has shape \(info.shape), expected \(shape) from config.json")
+        }
+        guard info.dtype.isFloatingPoint else {
+            throw ModelError("tensor \(name) has dtype \(info.dtype.rawValue); a float dtype is expected (is this an already-quantized checkpoint?)")
+        }
+        do {
+            return try weights.floats(name)
+        } catch let error as CustomStringConvertible {
+            throw ModelError(error.description)
+        }
+    }
+
+    private func optionalVector(_ name: String, count: Int, present: Bool) throws -> [Float]? {
+        present ? try vector(name, count: count) : nil
+    }
+
+    func linear(_ path: String, out: Int, in inFeatures: Int, bias: Bool) throws -> Linear {
+        Linear(path: path,
+               weight: try matrix(path + ".weight", rows: out, cols: inFeatures),
+               bias: try optionalVector(path + ".bias", count: out, present: bias))
+    }
+
+    func layer(_ index: Int) throws -> DecoderLayer {
+        let c = config
+        let prefix = "model.layers.\(index)."
+        let qWidth = c.numHeads * c.headDim
+        let kvWidth = c.numKVHeads * c.headDim
+        let attention = Attention(
+            qProj: try linear(prefix + "self_attn.q_proj", out: qWidth, in: c.hiddenSize, bias: c.qkvBias),
+            kProj: try linear(prefix + "self_attn.k_proj", out: kvWidth, in: c.hiddenSize, bias: c.qkvBias),
+            vProj: try linear(prefix + "self_attn.v_proj", out: kvWidth, in: c.hiddenSize, bias: c.qkvBias),
+            oProj: try linear(prefix + "self_attn.o_proj", out: c.hiddenSize, in: qWidth, bias: c.outputBias),
+            qNorm: c.qkNorm ? RMSNorm(path: prefix + "self_attn.q_norm", weight: try vector(prefix + "self_attn.q_norm.weight", count: c.headDim), eps: c.rmsNormEps) : nil,
+            kNorm: c.qkNorm ? RMSNorm(path: prefix + "self_attn.k_norm", weight: try vector(prefix + "self_attn.k_norm.weight", count: c.headDim), eps: c.rmsNormEps) : nil,
+            heads: c.numHeads, kvHeads: c.numKVHeads, headDim: c.headDim,
+            window: c.slidingWindows[index])
+        let mlp = MLP(
+            gateProj: try linear(prefix + "mlp.gate_proj", out: c.intermediateSize, in: c.hiddenSize, bias: c.mlpBias),
+            upProj: try linear(prefix + "mlp.up_proj", out: c.intermediateSize, in: c.hiddenSize, bias: c.mlpBias),
+            downProj: try linear(prefix + "mlp.down_proj", out: c.hiddenSize, in: c.intermediateSize, bias: c.mlpBias))
+        return DecoderLayer(
+            inputLayerNorm: RMSNorm(path: prefix + "input_layernorm", weight: try vector(prefix + "input_layernorm.weight", count: c.hiddenSize), eps: c.rmsNormEps),
+            attention: attention,
+            postAttentionLayerNorm: RMSNorm(path: prefix + "post_attention_layernorm", weight: try vector(prefix + "post_attention_layernorm.weight", count: c.hiddenSize), eps: c.rmsNormEps),
+            mlp: mlp)
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Tensors
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Micro-benchmarks used by the benchmark scripts.",
+        subcommands: [Sgemm.self])
+
+    struct Sgemm: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "GFLOP/s of cblas_sgemm (row-major A·Bᵀ, fp32), best of --repeats.")
+
+        @Option var m: Int = 2048
+        @Option var n: Int = 2048
+        @Option var k: Int = 2048
+        @Option var repeats: Int = 5
+        @Option(help: "OpenBLAS threads for this measurement (default: all cores).")
+        var threads: Int = ProcessInfoCores.count
+
+        func run() throws {
+            guard m > 0, n > 0, k > 0, repeats > 0 else { throw CLIError("sizes and --repeats must be positive") }
+            var a = [Float](repeating: 0, count: m * k)
+            var b = [Float](repeating: 0, count: n * k)
+            for i in a.indices { a[i] = Float((i * 7919) % 1000) / 1000 - 0.5 }
+            for i in b.indices { b[i] = Float((i * 104_729) % 1000) / 1000 - 0.5 }
+            var c = [Float](repeating: 0, count: m * n)
+            _ = BLAS.singleThreaded
+            BLAS.setThreads(threads)
+            var best = Double.infinity
+            for iteration in 0...repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            BLAS.gemmABt(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: k,
+                                         c: cp.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if iteration > 0 { best = min(best, seconds) }
+            }
+            let gflops = 2 * Double(m) * Double(n) * Double(k) / best / 1e9
+            print(String(format: "{\"m\": %d, \"n\": %d, \"k\": %d, \"seconds\": %.6f, \"gflops\": %.1f, \"threads\": %d}",
+                         m, n, k, best, gflops, BLAS.threads))
+        }
+    }
+}

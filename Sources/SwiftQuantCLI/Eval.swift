@@ -1,0 +1,65 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Models
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Perplexity E(ctx, T) of a checkpoint on a text file (docs/evaluation.md).")
+
+    @Option(help: "A Hugging Face checkpoint directory.")
+    var model: String
+
+    @Option(help: "A UTF-8 text file, encoded whole without special tokens.")
+    var data: String
+
+    @Option(help: "Window length in tokens.")
+    var ctx: Int = 512
+
+    @Option(help: "Tokens evaluated from the start of the file (a multiple of --ctx).")
+    var tokens: Int = 8192
+
+    @Flag(help: "Print the result as one JSON object.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let loadStart = Date()
+            let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
+            let tokenizer = try directory.tokenizer()
+            let text = try readText(data)
+            let lm = try CausalLM.load(directory)
+            let ids = tokenizer.encode(text)
+            let loadSeconds = Date().timeIntervalSince(loadStart)
+            let result = try Perplexity.evaluate(model: lm, ids: ids, ctx: ctx, tokens: tokens) { done, total in
+                Terminal.progress("window \(done)/\(total)")
+            }
+            Terminal.endProgress()
+            let tokensPerSecond = Double(result.tokens) / result.seconds
+            if json {
+                let object: [String: Any] = [
+                    "ctx": result.ctx, "tokens": result.tokens, "ppl": result.ppl,
+                    "predictions": result.predictions, "eval_seconds": result.seconds,
+                    "load_seconds": loadSeconds, "tokens_per_second": tokensPerSecond,
+                ]
+                let encoded = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                print(String(decoding: encoded, as: UTF8.self))
+            } else {
+                print(String(format: "E(%d, %d) = %.6f  (%d predictions, %.2f s, %.1f tokens/s; load + tokenize %.2f s)",
+                             result.ctx, result.tokens, result.ppl, result.predictions, result.seconds,
+                             tokensPerSecond, loadSeconds))
+            }
+        }
+    }
+}
+
+/// Reads a UTF-8 text file with a one-line error.
+func readText(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CLIError("\(path): cannot read the file")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw CLIError("\(path): not valid UTF-8 text")
+    }
+    return text
+}
