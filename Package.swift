@@ -10,10 +10,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swiftquant", targets: ["SwiftQuantCLI"]),
-        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Formats"]),
+        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Formats", "Recipes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -28,6 +29,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Quantization", dependencies: ["Tensors"], swiftSettings: optimized),
         .target(name: "Formats", dependencies: ["Quantization", "Safetensors", "Tensors"], swiftSettings: optimized),
+        .target(name: "Recipes", dependencies: ["Quantization", "Formats", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "SwiftQuantCLI",
             dependencies: [
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Tensors"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),
     ],
