@@ -19,18 +19,35 @@ enum ElementDecoding {
             }
             #endif
         case .f16:
+            #if _endian(little)
+            if Int(bitPattern: source) % 2 == 0 {
+                let halves = source.bindMemory(to: UInt16.self, capacity: count)
+                for i in 0..<count { out[i] = FloatBits.f16ToFloat(halves[i]) }
+                return
+            }
+            #endif
             for i in 0..<count {
                 let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
                 out[i] = FloatBits.f16ToFloat(bits)
             }
         case .bf16:
-            for i in 0..<count {
-                let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
-                out[i] = FloatBits.bf16ToFloat(bits)
+            // bf16 → f32 is a 16-bit shift of the bit pattern; write the patterns directly.
+            out.withMemoryRebound(to: UInt32.self, capacity: count) { patterns in
+                #if _endian(little)
+                if Int(bitPattern: source) % 2 == 0 {
+                    let halves = source.bindMemory(to: UInt16.self, capacity: count)
+                    for i in 0..<count { patterns[i] = UInt32(halves[i]) &<< 16 }
+                    return
+                }
+                #endif
+                for i in 0..<count {
+                    let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
+                    patterns[i] = UInt32(bits) &<< 16
+                }
             }
         case .f8e4m3:
             FloatBits.f8e4m3Table.withUnsafeBufferPointer { table in
-                let bytes = source.assumingMemoryBound(to: UInt8.self)
+                let bytes = source.bindMemory(to: UInt8.self, capacity: count)
                 for i in 0..<count { out[i] = table[Int(bytes[i])] }
             }
         case .i8, .u8, .i32, .i64, .bool:

@@ -142,4 +142,19 @@ import Tensors
         _ = expectSafetensorsError(.duplicateKey) { try writer.add(name: "w", dtype: .u8, shape: [1], bytes: [2]) }
         #expect(WritableTensor(name: "x", shape: [1], floats: [1], as: .i32) == nil)
     }
+
+    /// Headers need not be padded: an odd header length leaves every tensor unaligned.
+    @Test func unalignedDataIsDecoded() throws {
+        var header = #"{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"F16","shape":[1],"data_offsets":[4,6]},"#
+        header += #""c":{"dtype":"F32","shape":[1],"data_offsets":[6,10]},"d":{"dtype":"I32","shape":[1],"data_offsets":[10,14]}}"#
+        if header.utf8.count % 2 == 0 { header += " " }
+        let data: [UInt8] = [0x80, 0x3F, 0x00, 0xC0,  0x00, 0x3C,  0xDB, 0x0F, 0x49, 0x40,  0xFE, 0xFF, 0xFF, 0xFF]
+        let dir = try TemporaryDirectory()
+        let file = try SafetensorsFile(url: try dir.write(rawFile(header: header, data: data), to: "odd.safetensors"))
+        #expect(file.dataStart % 2 == 1)
+        #expect(try file.floats("a") == [1.0, -2.0])
+        #expect(try file.floats("b") == [1.0])
+        #expect(try file.floats("c") == [Float(bitPattern: 0x4049_0FDB)])
+        #expect(try file.int32s("d") == [-2])
+    }
 }
