@@ -155,9 +155,9 @@ public final class Tokenizer: Sendable {
         }
         let bytes: [UInt8]
         if let decoder {
-            bytes = Array(decoder.decodeChain(tokens).joined())
+            bytes = UTF8Text.concatenate(decoder.decodeChain(tokens))
         } else {
-            bytes = Array(tokens.joined(separator: [0x20]))
+            bytes = UTF8Text.concatenate(tokens, separator: [0x20])
         }
         return String(decoding: UTF8Text.repaired(bytes), as: UTF8.self)
     }

@@ -3,8 +3,9 @@
 struct AddedVocabulary: Sendable {
     /// Id by content.
     private let idByContent: [ByteKey: Int]
-    /// Text of each added token for decoding (its normalized form for normalized tokens).
-    private let decodeText: [Int: [UInt8]]
+    /// Text of each added token for decoding (its normalized form for normalized tokens),
+    /// indexed by id.
+    private let decodeText: [[UInt8]?]
     /// Contents of the special tokens.
     private let specialContents: Set<ByteKey>
     /// Tokens with `normalized: false`, matched on the raw input.
@@ -37,7 +38,7 @@ struct AddedVocabulary: Sendable {
             if tokenById[id] == nil { order.append(id) }
             tokenById[id] = token
         }
-        var decodeText: [Int: [UInt8]] = [:]
+        var decodeText = [[UInt8]?](repeating: nil, count: (order.max() ?? -1) + 1)
         var special = Set<ByteKey>()
         var raw: [(pattern: [UInt8], entry: AddedTokenMatcher.Entry)] = []
         var normalized: [(pattern: [UInt8], entry: AddedTokenMatcher.Entry)] = []
@@ -67,7 +68,9 @@ struct AddedVocabulary: Sendable {
     func id(for content: [UInt8]) -> Int? { idByContent[ByteKey(content)] }
 
     /// The text an added token decodes to.
-    func text(for id: Int) -> [UInt8]? { decodeText[id] }
+    func text(for id: Int) -> [UInt8]? {
+        id >= 0 && id < decodeText.count ? decodeText[id] : nil
+    }
 
     /// Whether a token string is the content of a special token.
     func isSpecial(_ token: [UInt8]) -> Bool { specialContents.contains(ByteKey(token)) }

@@ -48,7 +48,7 @@ struct DecoderSequence: Decoder {
 /// Concatenates all tokens into one (`Fuse`).
 struct FuseDecoder: Decoder {
     func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
-        [Array(tokens.joined())]
+        [UTF8Text.concatenate(tokens)]
     }
 }
 
@@ -58,7 +58,10 @@ struct ReplaceDecoder: Decoder {
     let content: [UInt8]
 
     func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
-        tokens.map { ReplaceNormalizer.replace($0, pattern: pattern, content: content) }
+        var out: [[UInt8]] = []
+        out.reserveCapacity(tokens.count)
+        for token in tokens { out.append(pattern.replacingMatches(in: token, with: content)) }
+        return out
     }
 }
 
@@ -69,7 +72,7 @@ struct BPESuffixDecoder: Decoder {
     func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
         let pattern = LiteralPattern(suffix)
         return tokens.enumerated().map { i, token in
-            ReplaceNormalizer.replace(token, pattern: pattern, content: i == tokens.count - 1 ? [] : [0x20])
+            pattern.replacingMatches(in: token, with: i == tokens.count - 1 ? [] : [0x20])
         }
     }
 }

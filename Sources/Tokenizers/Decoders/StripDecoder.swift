@@ -6,18 +6,27 @@ struct StripDecoder: Decoder {
     let stop: Int
 
     func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
-        tokens.map { token in
-            let scalars = UTF8Text.scalars(token)
-            var lo = 0
-            while lo < min(start, scalars.count) && scalars[lo] == content { lo += 1 }
-            var hi = scalars.count
-            var removed = 0
-            while removed < stop && hi > lo && scalars[hi - 1] == content {
-                hi -= 1
-                removed += 1
-            }
-            if lo == 0 && hi == scalars.count { return token }
-            return UTF8Text.encode(Array(scalars[lo..<hi]))
+        var out: [[UInt8]] = []
+        out.reserveCapacity(tokens.count)
+        for token in tokens { out.append(strip(token)) }
+        return out
+    }
+
+    /// Works on the ends of the UTF-8 bytes only, so long (fused) tokens stay cheap.
+    private func strip(_ token: [UInt8]) -> [UInt8] {
+        let c = UTF8Text.bytes(of: content)
+        var lo = 0, removed = 0
+        while removed < start && token.count - lo >= c.count && token[lo..<(lo + c.count)].elementsEqual(c) {
+            lo += c.count
+            removed += 1
         }
+        var hi = token.count
+        removed = 0
+        while removed < stop && hi - lo >= c.count && token[(hi - c.count)..<hi].elementsEqual(c) {
+            hi -= c.count
+            removed += 1
+        }
+        if lo == 0 && hi == token.count { return token }
+        return Array(token[lo..<hi])
     }
 }

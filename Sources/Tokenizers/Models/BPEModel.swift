@@ -81,8 +81,8 @@ struct BPEModel: TokenizerModel {
     /// Reads `merges`, given either as `"a b"` strings or as `["a", "b"]` pairs.
     private static func readMerges(_ config: ComponentConfig, vocab: [ByteKey: Int],
                                    prefixLength: Int) throws -> BPEMerges {
-        var merges = BPEMerges()
-        guard let list = config.json.member("merges") else { return merges }
+        var rules: [(a: Int, b: Int, merged: Int)] = []
+        guard let list = config.json.member("merges") else { return BPEMerges(rules) }
         guard let items = list.arrayValue else {
             throw config.fieldError("merges", "must be an array, found \(list.kindName)")
         }
@@ -114,10 +114,10 @@ struct BPEModel: TokenizerModel {
                 throw config.fieldError("merges", "entry \(rank + 1) is shorter than continuing_subword_prefix")
             }
             let merged = try lookup(a + b[prefixLength...])
-            merges.add(try lookup(a), try lookup(b), rank: rank, merged: merged)
+            rules.append((try lookup(a), try lookup(b), merged))
             rank += 1
         }
-        return merges
+        return BPEMerges(rules)
     }
 
     var summary: String {

@@ -71,23 +71,7 @@ struct ReplaceNormalizer: Normalizer {
     }
 
     func normalize(_ text: [UInt8]) -> [UInt8] {
-        Self.replace(text, pattern: pattern, content: content)
-    }
-
-    /// `text` with every match of `pattern` replaced by `content`.
-    static func replace(_ text: [UInt8], pattern: any TextPattern, content: [UInt8]) -> [UInt8] {
-        let matches = pattern.matches(in: text)
-        if matches.isEmpty { return text }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count + matches.count * max(0, content.count - 1))
-        var last = 0
-        for m in matches {
-            out.append(contentsOf: text[last..<m.lowerBound])
-            out.append(contentsOf: content)
-            last = m.upperBound
-        }
-        out.append(contentsOf: text[last...])
-        return out
+        pattern.replacingMatches(in: text, with: content)
     }
 }
 

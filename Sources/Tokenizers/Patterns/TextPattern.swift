@@ -3,6 +3,26 @@
 protocol TextPattern: Sendable {
     /// The non-overlapping matches in valid UTF-8 `text`, left to right, as byte ranges.
     func matches(in text: [UInt8]) -> [Range<Int>]
+
+    /// `text` with every match replaced by `content` (`text` itself when nothing matches).
+    func replacingMatches(in text: [UInt8], with content: [UInt8]) -> [UInt8]
+}
+
+extension TextPattern {
+    func replacingMatches(in text: [UInt8], with content: [UInt8]) -> [UInt8] {
+        let matches = matches(in: text)
+        if matches.isEmpty { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count + matches.count * max(0, content.count - 1))
+        var last = 0
+        for m in matches {
+            out.append(contentsOf: text[last..<m.lowerBound])
+            out.append(contentsOf: content)
+            last = m.upperBound
+        }
+        out.append(contentsOf: text[last...])
+        return out
+    }
 }
 
 /// A piece of text produced by matching a pattern: a byte range and whether it was a match.
@@ -53,6 +73,44 @@ struct LiteralPattern: TextPattern {
     let needle: [UInt8]
 
     init(_ needle: [UInt8]) { self.needle = needle }
+
+    func replacingMatches(in text: [UInt8], with content: [UInt8]) -> [UInt8] {
+        let m = needle.count
+        guard m > 0, text.count >= m else { return text }
+        return text.withUnsafeBufferPointer { t in
+            needle.withUnsafeBufferPointer { nd in
+                content.withUnsafeBufferPointer { c in
+                    Self.replace(t, nd, c) ?? text
+                }
+            }
+        }
+    }
+
+    /// The replaced bytes, or `nil` when the needle does not occur.
+    private static func replace(_ t: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UInt8>,
+                                _ c: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let m = nd.count, first = nd[0], last = t.count - m
+        var out: [UInt8]? = nil
+        var copied = 0  // bytes of t already handled
+        var i = 0
+        while i <= last {
+            if t[i] == first {
+                var k = 1
+                while k < m && t[i + k] == nd[k] { k += 1 }
+                if k == m {
+                    if out == nil { out = []; out?.reserveCapacity(t.count + c.count) }
+                    out?.append(contentsOf: UnsafeBufferPointer(rebasing: t[copied..<i]))
+                    out?.append(contentsOf: c)
+                    i += m
+                    copied = i
+                    continue
+                }
+            }
+            i += 1
+        }
+        if out != nil { out?.append(contentsOf: UnsafeBufferPointer(rebasing: t[copied...])) }
+        return out
+    }
 
     func matches(in text: [UInt8]) -> [Range<Int>] {
         let m = needle.count

@@ -19,16 +19,20 @@ enum ByteLevelAlphabet {
         return table
     }()
 
-    /// The UTF-8 encoding of each byte's scalar (1 or 2 bytes).
-    static let utf8ForByte: [[UInt8]] = scalarForByte.map { UTF8Text.bytes(of: $0) }
+    /// The UTF-8 encoding of each byte's scalar (1 or 2 bytes), packed: the low byte is the
+    /// first UTF-8 byte, the next byte the second one (0 when there is none).
+    static let packedUTF8ForByte = LookupTable<UInt16>(scalarForByte.map { s in
+        let u = UTF8Text.bytes(of: s)
+        return UInt16(u[0]) | (u.count > 1 ? UInt16(u[1]) << 8 : 0)
+    })
 
     /// The byte for each scalar below 512 that is part of the alphabet, or -1.
-    static let byteForScalar: [Int16] = {
+    static let byteForScalar: LookupTable<Int16> = {
         var table = [Int16](repeating: -1, count: 512)
         for (b, s) in scalarForByte.enumerated() {
             table[Int(s)] = Int16(b)
         }
-        return table
+        return LookupTable(table)
     }()
 
     /// The byte a scalar stands for, or `nil` if the scalar is not in the alphabet.
@@ -44,13 +48,27 @@ enum ByteLevelAlphabet {
     }
 
     /// Maps raw UTF-8 bytes to the UTF-8 of their alphabet characters.
-    static func encode(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        let table = utf8ForByte
-        for b in bytes {
-            out.append(contentsOf: table[Int(b)])
+    static func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let table = packedUTF8ForByte
+        var length = 0
+        for b in bytes { length += b >= 0x21 && b <= 0x7E ? 1 : 2 }
+        return [UInt8](unsafeUninitializedCapacity: length) { out, initialized in
+            var k = 0
+            for b in bytes {
+                let packed = table[Int(b)]
+                out[k] = UInt8(truncatingIfNeeded: packed)
+                k += 1
+                if packed > 0xFF {
+                    out[k] = UInt8(truncatingIfNeeded: packed >> 8)
+                    k += 1
+                }
+            }
+            initialized = k
         }
-        return out
+    }
+
+    /// Maps raw UTF-8 bytes to the UTF-8 of their alphabet characters.
+    static func encode(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBufferPointer { encode($0) }
     }
 }

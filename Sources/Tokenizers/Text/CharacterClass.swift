@@ -14,21 +14,11 @@ enum CharacterClass {
     static let mark: UInt8 = 16
 
     /// Class bits for every scalar of the Basic Multilingual Plane, computed once.
-    private static let bmpTable: [UInt8] = {
-        var table = [UInt8](repeating: 0, count: 0x10000)
-        for v in 0..<0x10000 {
-            table[v] = computeBits(UInt32(v))
-        }
-        return table
-    }()
-
-    /// Class bits for ASCII, so the common case never touches the big table.
-    private static let asciiTable: [UInt8] = (0..<128).map { computeBits(UInt32($0)) }
+    static let bmpTable = LookupTable<UInt8>((0..<0x10000).map { computeBits(UInt32($0)) })
 
     /// The class bits of a scalar value.
     @inline(__always)
     static func bits(_ v: UInt32) -> UInt8 {
-        if v < 0x80 { return asciiTable[Int(v)] }
         if v < 0x10000 { return bmpTable[Int(v)] }
         return computeBits(v)
     }

@@ -162,6 +162,30 @@ enum UTF8Text {
         return out
     }
 
+    /// The concatenation of byte strings, with `separator` between them (bulk copies, fast
+    /// even in debug builds).
+    static func concatenate(_ parts: [[UInt8]], separator: [UInt8] = []) -> [UInt8] {
+        var total = separator.count * max(0, parts.count - 1)
+        for p in parts { total += p.count }
+        return [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            guard let base = out.baseAddress else { initialized = 0; return }
+            var k = 0
+            for (i, part) in parts.enumerated() {
+                if i > 0 && !separator.isEmpty {
+                    separator.withUnsafeBufferPointer { s in
+                        if let sb = s.baseAddress { (base + k).update(from: sb, count: s.count) }
+                    }
+                    k += separator.count
+                }
+                part.withUnsafeBufferPointer { p in
+                    if let pb = p.baseAddress { (base + k).update(from: pb, count: p.count) }
+                }
+                k += part.count
+            }
+            initialized = k
+        }
+    }
+
     /// U+FFFD REPLACEMENT CHARACTER in UTF-8.
     static let replacementCharacter: [UInt8] = [0xEF, 0xBF, 0xBD]
 }
