@@ -23,15 +23,19 @@ struct ByteLevelPreTokenizer: PreTokenizer {
         if addPrefixSpace && piece.bytes.first != 0x20 {
             piece.bytes.insert(0x20, at: 0)
         }
-        var parts: [Piece] = []
-        if useRegex {
-            piece.split(on: GPT2Pattern(), behavior: .isolated, into: &parts)
-        } else if !piece.bytes.isEmpty {
-            parts = [piece]
+        guard !piece.bytes.isEmpty else { return }
+        guard useRegex else {
+            output.append(Piece(bytes: ByteLevelAlphabet.encode(piece.bytes), atStart: piece.atStart))
+            return
         }
-        for var part in parts {
-            part.bytes = ByteLevelAlphabet.encode(part.bytes)
-            output.append(part)
+        // The GPT-2 regex matches at every position, so its matches tile the text and an
+        // Isolated split is exactly the list of matches.
+        let matches = GPT2Pattern().matches(in: piece.bytes)
+        piece.bytes.withUnsafeBufferPointer { p in
+            for m in matches {
+                output.append(Piece(bytes: ByteLevelAlphabet.encode(UnsafeBufferPointer(rebasing: p[m])),
+                                    atStart: piece.atStart && m.lowerBound == 0))
+            }
         }
     }
 }
