@@ -78,15 +78,31 @@ public final class Tokenizer: Sendable {
         self.decoder = decoder
         self.addedVocabulary = added
         self.vocabularySize = max(model.maxId, added.maxId) + 1
-        self.kind = Self.describe(model: model, preTokenizer: preTokenizer, decoder: decoder)
+        self.kind = Self.describe(model: model, preTokenizer: preTokenizer, decoder: decoder, root: root)
     }
 
+    /// `byte-level …` for GPT-2 style files, `sentencepiece …` for files using byte fallback
+    /// or the `▁` metaspace convention, otherwise just the model summary.
     private static func describe(model: any TokenizerModel, preTokenizer: (any PreTokenizer)?,
-                                 decoder: (any Decoder)?) -> String {
+                                 decoder: (any Decoder)?, root: JSONValue) -> String {
         if preTokenizer?.isByteLevel == true || decoder is ByteLevelDecoder {
             return "byte-level \(model.summary)"
         }
-        return "sentencepiece \(model.summary)"
+        let pipeline = ["normalizer", "pre_tokenizer", "decoder"].compactMap { root.member($0) }
+        if model.summary.contains("byte fallback") || pipeline.contains(where: mentionsMetaspace) {
+            return "sentencepiece \(model.summary)"
+        }
+        return model.summary
+    }
+
+    /// Whether a JSON value contains a `Metaspace` component or the `▁` character.
+    private static func mentionsMetaspace(_ json: JSONValue) -> Bool {
+        switch json {
+        case .string(let s): return s == "Metaspace" || s.unicodeScalars.contains("\u{2581}")
+        case .array(let items): return items.contains(where: mentionsMetaspace)
+        case .object(let members): return members.contains { mentionsMetaspace($0.value) }
+        default: return false
+        }
     }
 
     // MARK: Encoding

@@ -34,6 +34,7 @@ struct ErrorTests {
         #expect(t.encode("ba") == [1, 0])
         #expect(t.decode([2, 0]) == "ab a")  // no decoder: tokens joined with spaces
         #expect(t.vocabularySize == 3)
+        #expect(t.kind == "BPE")
     }
 
     @Test("merges given as pairs")
