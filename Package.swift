@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swiftquant", targets: ["SwiftQuantCLI"]),
-        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Formats", "Recipes"]),
+        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Formats", "Recipes", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,18 +28,20 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Quantization", dependencies: ["Tensors"], swiftSettings: optimized),
-        .target(name: "Formats", dependencies: ["Quantization", "Safetensors", "Tensors"], swiftSettings: optimized),
+        .target(name: "Formats", dependencies: ["Quantization", "Safetensors", "Tensors", "Models"], swiftSettings: optimized),
+        .target(name: "Pipeline", dependencies: ["Models", "Quantization", "Formats", "Safetensors", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Recipes", dependencies: ["Quantization", "Formats", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "SwiftQuantCLI",
             dependencies: [
-                "Models", "Evaluation", "Safetensors", "Tokenizers",
+                "Models", "Evaluation", "Safetensors", "Tokenizers", "Quantization", "Formats", "Recipes", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Tensors"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quantization", "Pipeline", "Models", "Safetensors", "Tensors"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),

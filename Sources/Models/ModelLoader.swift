@@ -3,9 +3,13 @@ import Safetensors
 import Tensors
 
 extension CausalLM {
+    /// Supplies a Linear's fp32 weight (out × in) from something other than `<path>.weight`
+    /// (e.g. dequantized compressed tensors); nil means "read `<path>.weight` as usual".
+    public typealias LinearWeightOverride = @Sendable (_ path: String, _ out: Int, _ in: Int) throws -> Matrix?
+
     /// Loads every weight of `directory` into fp32 (whatever the stored dtype).
-    public static func load(_ directory: ModelDirectory) throws -> CausalLM {
-        let loader = WeightLoader(weights: directory.weights, config: directory.config)
+    public static func load(_ directory: ModelDirectory, linearOverride: LinearWeightOverride? = nil) throws -> CausalLM {
+        let loader = WeightLoader(weights: directory.weights, config: directory.config, linearOverride: linearOverride)
         let config = directory.config
         let embed = try loader.matrix("model.embed_tokens.weight", rows: config.vocabSize, cols: config.hiddenSize)
         var layers: [DecoderLayer] = []
@@ -15,22 +19,15 @@ extension CausalLM {
         }
         let norm = RMSNorm(path: "model.norm", weight: try loader.vector("model.norm.weight", count: config.hiddenSize),
                            eps: config.rmsNormEps)
-        var head: Linear? = nil
-        let hasHead = directory.weights.tensorNames.contains("lm_head.weight")
-        if !config.tieWordEmbeddings || hasHead {
-            if !hasHead && !config.tieWordEmbeddings {
-                throw ModelError("\(directory.url.path): lm_head.weight is missing and tie_word_embeddings is false")
-            }
-            if hasHead && !config.tieWordEmbeddings {
-                head = Linear(path: "lm_head", weight: try loader.matrix("lm_head.weight", rows: config.vocabSize, cols: config.hiddenSize))
-            }
-        }
+        // A tied head reuses the embedding table, as transformers does even if lm_head.weight is stored.
+        let head: Linear? = config.tieWordEmbeddings
+            ? nil : try loader.linear("lm_head", out: config.vocabSize, in: config.hiddenSize, bias: false)
         return CausalLM(config: config, embedTokens: embed, layers: layers, norm: norm, lmHead: head)
     }
 
     /// Loads one decoder layer only (for layer-by-layer work that keeps memory flat).
     public static func loadLayer(_ index: Int, from directory: ModelDirectory) throws -> DecoderLayer {
-        try WeightLoader(weights: directory.weights, config: directory.config).layer(index)
+        try WeightLoader(weights: directory.weights, config: directory.config, linearOverride: nil).layer(index)
     }
 }
 
@@ -38,6 +35,7 @@ extension CausalLM {
 struct WeightLoader {
     let weights: SafetensorsCheckpoint
     let config: ModelConfiguration
+    let linearOverride: CausalLM.LinearWeightOverride?
 
     func matrix(_ name: String, rows: Int, cols: Int) throws -> Matrix {
         Matrix(rows: rows, cols: cols, data: try values(name, shape: [rows, cols]))
@@ -72,7 +70,11 @@ struct WeightLoader {
     }
 
     func linear(_ path: String, out: Int, in inFeatures: Int, bias: Bool) throws -> Linear {
-        Linear(path: path,
+        if let override = try linearOverride?(path, out, inFeatures) {
+            return Linear(path: path, weight: override,
+                          bias: try optionalVector(path + ".bias", count: out, present: bias))
+        }
+        return Linear(path: path,
                weight: try matrix(path + ".weight", rows: out, cols: inFeatures),
                bias: try optionalVector(path + ".bias", count: out, present: bias))
     }

@@ -16,6 +16,20 @@ public struct QuantizedWeight: Sendable, Equatable {
     public let scaleRows: Int
     public let scaleCols: Int
 
+    /// Creates a quantized weight from its parts.
+    public init(rows: Int, cols: Int, args: QuantizationArgs, dtype: ComputeDType, values: [Float], scales: [Float],
+                zeroPoints: [Float], scaleRows: Int, scaleCols: Int) {
+        self.rows = rows
+        self.cols = cols
+        self.args = args
+        self.dtype = dtype
+        self.values = values
+        self.scales = scales
+        self.zeroPoints = zeroPoints
+        self.scaleRows = scaleRows
+        self.scaleCols = scaleCols
+    }
+
     /// Columns sharing one scale along a row (cols for channel, g for group).
     public var columnsPerScale: Int { scaleCols == 0 ? cols : cols / scaleCols }
 

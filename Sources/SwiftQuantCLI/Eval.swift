@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import Formats
 import Models
 
 struct Eval: ParsableCommand {
@@ -28,7 +29,7 @@ struct Eval: ParsableCommand {
             let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
             let tokenizer = try directory.tokenizer()
             let text = try readText(data)
-            let lm = try CausalLM.load(directory)
+            let lm = try QuantizedModelLoader.load(directory)
             let ids = tokenizer.encode(text)
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let result = try Perplexity.evaluate(model: lm, ids: ids, ctx: ctx, tokens: tokens) { done, total in
