@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Interop check: `swiftquant quantize` must write the same compressed-tensors checkpoint as
+# llm-compressor 0.14 (QuantizationModifier), tensor for tensor, bit for bit; and for SmolLM2,
+# `swiftquant eval` of our output must give transformers' perplexity of the same output (E(512, 8192))
+# within 0.1 %.
+#
+#   usage: scripts/interop/run.sh [--models stories260K,smollm2-135m] [--cases w4a16_g64,int8_static,...]
+#                                 [--ppl smollm2|all|none] [--keep DIR] [--scale-rtol X] [--ppl-rtol X]
+#
+# For each model (stories260K; smollm2-135m when ../shared/models/smollm2-135m/model.safetensors exists)
+# and case (scripts/interop/llmc_quantize.py --list-cases):
+#   1. the llm-compressor reference ~/.cache/swiftquant/llmc-refs/<model>/<case> is created if missing
+#      (scripts/interop/make_ref.sh; $SWIFTQUANT_LLMC_REFS overrides the folder);
+#   2. `swiftquant quantize` with the equivalent flags writes a temporary folder;
+#   3. scripts/interop/compare_checkpoints.py reference vs ours (calibrated cases: --scale-rtol 1e-3);
+#   4. (SmolLM2) transformers_ppl.py and `swiftquant eval --json` on our output, |Δ| / ppl ≤ 1e-3.
+# Prints a summary table; exit 0 = everything passed, 1 = something failed, 2 = `swiftquant quantize`
+# is not available yet (or bad usage).
+set -uo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
+REFS="${SWIFTQUANT_LLMC_REFS:-$HOME/.cache/swiftquant/llmc-refs}"
+DATA="$SHARED/data/wikitext-2-raw/wiki.test.raw"
+MODELS=""
+CASES=""
+PPL=smollm2
+KEEP=""
+SCALE_RTOL=1e-3
+PPL_RTOL=1e-3
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --models) MODELS="$2"; shift 2 ;;
+        --cases) CASES="$2"; shift 2 ;;
+        --ppl) PPL="$2"; shift 2 ;;
+        --keep) KEEP="$2"; shift 2 ;;
+        --scale-rtol) SCALE_RTOL="$2"; shift 2 ;;
+        --ppl-rtol) PPL_RTOL="$2"; shift 2 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+case "$PPL" in smollm2|all|none) ;; *) echo "run.sh: --ppl must be smollm2, all or none" >&2; exit 2 ;; esac
+cd "$ROOT"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" TOKENIZERS_PARALLELISM=false
+
+ALL_CASES="$(python3 "$HERE/llmc_quantize.py" --list-cases | tr '\n' ' ')"
+[ -n "$CASES" ] || CASES="$ALL_CASES"
+CASES="$(echo "$CASES" | tr ',' ' ')"
+for c in $CASES; do
+    case " $ALL_CASES " in *" $c "*) ;; *) echo "run.sh: unknown case $c (known: $ALL_CASES)" >&2; exit 2 ;; esac
+done
+if [ -z "$MODELS" ]; then
+    MODELS="stories260K"
+    [ -f "$SHARED/models/smollm2-135m/model.safetensors" ] && MODELS="$MODELS smollm2-135m"
+fi
+MODELS="$(echo "$MODELS" | tr ',' ' ')"
+for m in $MODELS; do
+    [ -f "$SHARED/models/$m/config.json" ] || { echo "run.sh: no model $SHARED/models/$m" >&2; exit 2; }
+done
+
+# ---- swiftquant (exit 2 when `quantize` is not there yet) ----------------------------------------
+BUILD_LOG="$(mktemp)"
+if ! swift build -c release --product swiftquant >"$BUILD_LOG" 2>&1; then
+    echo "run.sh: swiftquant quantize is not available yet (release build failed: $(grep -m1 -E 'error:' "$BUILD_LOG" || tail -n1 "$BUILD_LOG"))"
+    rm -f "$BUILD_LOG"; exit 2
+fi
+rm -f "$BUILD_LOG"
+BIN="$(swift build -c release --show-bin-path)/swiftquant"
+if ! "$BIN" quantize --help >/dev/null 2>&1; then
+    echo "run.sh: swiftquant quantize is not available yet ($BIN has no 'quantize' subcommand)"
+    exit 2
+fi
+
+PY="$(bash "$ROOT/scripts/python-env.sh" | tail -n 1)" || { echo "run.sh: the Python venv could not be set up" >&2; exit 1; }
+[ -x "$PY" ] || { echo "run.sh: the Python venv could not be set up" >&2; exit 1; }
+export SWIFTQUANT_VENV_PYTHON="$PY"
+
+if [ -n "$KEEP" ]; then WORK="$KEEP"; mkdir -p "$WORK"; else WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT; fi
+ROWS="$WORK/rows.tsv"
+: >"$ROWS"
+FAILED=0
+
+field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d
+for k in sys.argv[2].split("."): v=v.get(k) if isinstance(v, dict) else None
+print("" if v is None else v)' "$1" "$2"; }
+last_json() { python3 -c 'import json,sys
+for l in reversed(open(sys.argv[1]).read().splitlines()):
+    l=l.strip()
+    if l.startswith("{"):
+        try: print(json.loads(l)[sys.argv[2]]); break
+        except Exception: pass' "$1" "$2"; }
+
+for m in $MODELS; do
+    MDIR="$SHARED/models/$m"
+    for c in $CASES; do
+        echo "== $m / $c" >&2
+        D="$WORK/$m/$c"; mkdir -p "$D"
+        python3 "$HERE/llmc_quantize.py" --model "$MDIR" --case "$c" --describe >"$D/describe.json"
+        REF="$REFS/$m/$c"
+        status=PASS; note=""; ident="-"; scale="-"; ours_ppl="-"; tf_ppl="-"; rel="-"
+        if [ ! -f "$REF/config.json" ]; then
+            if ! bash "$HERE/make_ref.sh" "$MDIR" "$c"; then
+                status=FAIL; note="llm-compressor reference failed (see $REFS/$m/$c.log)"
+            fi
+        fi
+        if [ $status = PASS ]; then
+            args=(quantize --model "$MDIR" --output "$D/ours" --overwrite)
+            flags="$(field "$D/describe.json" swift_scheme_flags)"
+            if [ -n "$flags" ]; then
+                # shellcheck disable=SC2207
+                args+=($(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["swift_scheme_flags"]))' "$D/describe.json"))
+            else
+                python3 -c 'import json,sys; sys.stdout.write(json.load(open(sys.argv[1]))["recipe_yaml"])' "$D/describe.json" >"$D/recipe.yaml"
+                args+=(--recipe "$D/recipe.yaml")
+            fi
+            while IFS= read -r ig; do args+=(--ignore "$ig"); done < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["ignore"]))' "$D/describe.json")
+            if [ "$(field "$D/describe.json" calibrated)" = True ]; then
+                args+=(--dataset "$DATA" --samples "$(field "$D/describe.json" samples)"
+                       --seqlen "$(field "$D/describe.json" seqlen)" --dataset-start half)
+            fi
+            printf '%q ' "$BIN" "${args[@]}" >"$D/quantize.cmd"; echo >>"$D/quantize.cmd"
+            if /usr/bin/time -v "$BIN" "${args[@]}" >"$D/quantize.log" 2>&1 && [ -f "$D/ours/config.json" ]; then
+                python3 "$HERE/timev.py" "$D/quantize.log" --out "$D/quantize.time.json" >/dev/null 2>&1 || true
+                cmp_args=("$REF" "$D/ours" --json "$D/compare.json")
+                [ "$(field "$D/describe.json" calibrated)" = True ] && cmp_args+=(--scale-rtol "$SCALE_RTOL")
+                "$PY" "$HERE/compare_checkpoints.py" "${cmp_args[@]}" >"$D/compare.txt" 2>&1
+                crc=$?
+                if [ -f "$D/compare.json" ]; then
+                    ident="$( [ "$(field "$D/compare.json" tensors_bit_identical)" = True ] && echo yes || echo no)"
+                    if [ "$(field "$D/compare.json" scale_tensors)" != 0 ]; then
+                        scale="$(python3 -c 'import json,sys; print("%.2e" % json.load(open(sys.argv[1]))["max_scale_rel_diff"])' "$D/compare.json")"
+                    fi
+                fi
+                if [ $crc != 0 ]; then
+                    status=FAIL; note="compare: $(grep -m1 FAIL "$D/compare.txt" || tail -n1 "$D/compare.txt")"
+                fi
+                if [ "$PPL" = all ] || { [ "$PPL" = smollm2 ] && [ "$m" = smollm2-135m ]; }; then
+                    "$BIN" eval --model "$D/ours" --data "$DATA" --ctx 512 --tokens 8192 --json >"$D/ours.eval.json" 2>"$D/ours.eval.log"
+                    erc=$?
+                    "$PY" "$HERE/transformers_ppl.py" "$D/ours" --data "$DATA" --ctx 512 --tokens 8192 >"$D/tf.eval.json" 2>"$D/tf.eval.log"
+                    trc=$?
+                    ours_ppl="$(last_json "$D/ours.eval.json" ppl)"; tf_ppl="$(last_json "$D/tf.eval.json" ppl)"
+                    if [ $erc != 0 ] || [ -z "$ours_ppl" ]; then
+                        status=FAIL; note="${note:+$note; }swiftquant eval failed: $(tail -n1 "$D/ours.eval.log")"; ours_ppl="${ours_ppl:--}"
+                    fi
+                    if [ $trc != 0 ] || [ -z "$tf_ppl" ]; then
+                        status=FAIL; note="${note:+$note; }transformers_ppl failed: $(tail -n1 "$D/tf.eval.log")"; tf_ppl="${tf_ppl:--}"
+                    fi
+                    if [ "$ours_ppl" != - ] && [ "$tf_ppl" != - ]; then
+                        rel="$(python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.2e" % (abs(a-b)/b))' "$ours_ppl" "$tf_ppl")"
+                        if ! python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$rel" "$PPL_RTOL"; then
+                            status=FAIL; note="${note:+$note; }ppl differs by more than $PPL_RTOL"
+                        fi
+                        ours_ppl="$(printf '%.6f' "$ours_ppl")"; tf_ppl="$(printf '%.6f' "$tf_ppl")"
+                    fi
+                fi
+            else
+                status=FAIL; note="swiftquant quantize failed: $(grep -v '^\s' "$D/quantize.log" | grep -v 'Command being timed' | tail -n1)"
+            fi
+        fi
+        [ $status = PASS ] || FAILED=1
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$m" "$c" "$ident" "$scale" "$ours_ppl" "$tf_ppl" "$rel" "$status" "$note" >>"$ROWS"
+        echo "   $status${note:+: $note}" >&2
+    done
+done
+
+echo
+echo "| model | case | bit-identical | max scale rel diff | ppl ours | ppl transformers | rel diff | result |"
+echo "|---|---|---|---:|---:|---:|---:|---|"
+while IFS=$'\t' read -r m c ident scale op tp rel status note; do
+    echo "| $m | $c | $ident | $scale | $op | $tp | $rel | $status${note:+ ($note)} |"
+done <"$ROWS"
+echo
+[ -n "$KEEP" ] && echo "outputs and logs kept in $WORK"
+if [ $FAILED = 0 ]; then echo "interop: all passed"; exit 0; else echo "interop: FAILED"; exit 1; fi
