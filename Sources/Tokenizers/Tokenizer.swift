@@ -17,6 +17,10 @@ public final class Tokenizer: Sendable {
     private let postProcessor: (any PostProcessor)?
     private let decoder: (any Decoder)?
     private let addedVocabulary: AddedVocabulary
+    /// The token string of every id (added tokens first, then the model's vocabulary).
+    private let tokensById: [[UInt8]?]
+    /// Which ids are special for `decode(_:skipSpecialTokens:)`.
+    private let isSpecialId: [Bool]
 
     /// A short description of the tokenizer's kind, e.g. `byte-level BPE` or
     /// `sentencepiece BPE (byte fallback)`.
@@ -43,8 +47,12 @@ public final class Tokenizer: Sendable {
     ///
     /// - Throws: `TokenizerError` with a one-line description for malformed JSON, a missing
     ///   `model`, or an unsupported component type.
-    public init(data: Data) throws {
-        let root = try JSONParser.parse([UInt8](data))
+    public convenience init(data: Data) throws {
+        try self.init(json: try JSONParser.parse([UInt8](data)))
+    }
+
+    /// Builds the tokenizer from an already parsed tokenizer.json document.
+    init(json root: JSONValue) throws {
         guard root.isObject else {
             throw TokenizerError.malformed("expected a JSON object at the top level, found \(root.kindName)")
         }
@@ -78,6 +86,15 @@ public final class Tokenizer: Sendable {
         self.decoder = decoder
         self.addedVocabulary = added
         self.vocabularySize = max(model.maxId, added.maxId) + 1
+        var tokensById = [[UInt8]?](repeating: nil, count: vocabularySize)
+        var isSpecialId = [Bool](repeating: false, count: vocabularySize)
+        for id in 0..<vocabularySize {
+            guard let token = added.text(for: id) ?? model.token(for: id) else { continue }
+            tokensById[id] = token
+            isSpecialId[id] = added.isSpecial(token)
+        }
+        self.tokensById = tokensById
+        self.isSpecialId = isSpecialId
         self.kind = Self.describe(model: model, preTokenizer: preTokenizer, decoder: decoder, root: root)
     }
 
@@ -162,18 +179,20 @@ public final class Tokenizer: Sendable {
     /// `decode(ids, skip_special_tokens=skipSpecialTokens)`. Unknown ids are skipped; byte
     /// sequences that are not valid UTF-8 become U+FFFD as with `String::from_utf8_lossy`.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
-        var tokens: [[UInt8]] = []
-        tokens.reserveCapacity(ids.count)
-        for id in ids {
-            guard let token = tokenBytes(for: id) else { continue }
-            if skipSpecialTokens && addedVocabulary.isSpecial(token) { continue }
-            tokens.append(token)
+        var tokens = TokenList()
+        tokens.reserve(bytes: ids.count * 4, tokens: ids.count)
+        tokensById.withUnsafeBufferPointer { table in
+            for id in ids where id >= 0 && id < table.count {
+                guard let token = table[id] else { continue }
+                if skipSpecialTokens && isSpecialId[id] { continue }
+                tokens.append(token)
+            }
         }
         let bytes: [UInt8]
         if let decoder {
-            bytes = UTF8Text.concatenate(decoder.decodeChain(tokens))
+            bytes = decoder.decodeChain(tokens).bytes
         } else {
-            bytes = UTF8Text.concatenate(tokens, separator: [0x20])
+            bytes = UTF8Text.concatenate(tokens.tokens, separator: [0x20])
         }
         return String(decoding: UTF8Text.repaired(bytes), as: UTF8.self)
     }
@@ -181,7 +200,7 @@ public final class Tokenizer: Sendable {
     // MARK: Vocabulary
 
     private func tokenBytes(for id: Int) -> [UInt8]? {
-        addedVocabulary.text(for: id) ?? model.token(for: id)
+        id >= 0 && id < tokensById.count ? tokensById[id] : nil
     }
 
     /// The id of a token string (an added token or a model vocabulary entry), compared byte

@@ -5,23 +5,52 @@ import Testing
 // Expected ids in this file come from the Rust `tokenizers` library (Python package
 // tokenizers 0.23.3) run on the same modified tokenizer.json files.
 
-/// Loads a shared tokenizer.json as a mutable dictionary, lets `edit` change it, and builds
-/// a tokenizer from the result.
-func modifiedTokenizer(_ model: String, _ edit: (inout [String: Any]) -> Void) throws -> Tokenizer {
-    let data = try Data(contentsOf: try SharedAssets.tokenizer(model))
-    var json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-    edit(&json)
-    return try Tokenizer(data: try JSONSerialization.data(withJSONObject: json))
+/// The parsed tokenizer.json files, read once.
+enum ParsedTokenizerFiles {
+    static let smolLM2 = Result { try parse("smollm2-135m") }
+    static let stories260K = Result { try parse("stories260K") }
+
+    static func parse(_ model: String) throws -> JSONValue {
+        try JSONParser.parse([UInt8](try Data(contentsOf: try SharedAssets.tokenizer(model))))
+    }
+
+    static func get(_ model: String) throws -> JSONValue {
+        try (model == "stories260K" ? stories260K : smolLM2).get()
+    }
 }
 
-let llama3Regex = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
-let qwen2Regex = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+/// JSON text to a `JSONValue`.
+func json(_ text: String) throws -> JSONValue {
+    try JSONParser.parse(Array(text.utf8))
+}
 
-func splitThenByteLevel(_ split: [String: Any]) -> [String: Any] {
-    ["type": "Sequence", "pretokenizers": [
-        split,
-        ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false],
-    ]]
+/// A shared tokenizer.json with some top-level members replaced (values given as JSON text)
+/// and, optionally, some members of its `model` replaced.
+func modifiedTokenizer(_ model: String, _ members: [String: String],
+                       model modelMembers: [String: String] = [:]) throws -> Tokenizer {
+    var root = try ParsedTokenizerFiles.get(model)
+    for (key, text) in members { root = root.setting(key, try json(text)) }
+    if !modelMembers.isEmpty, var m = root["model"] {
+        for (key, text) in modelMembers { m = m.setting(key, try json(text)) }
+        root = root.setting("model", m)
+    }
+    return try Tokenizer(json: root)
+}
+
+/// The Llama-3 regex as a JSON string literal.
+let llama3Regex = #""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+""#
+/// Qwen2's variant as a JSON string literal.
+let qwen2Regex = #""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+""#
+
+/// A pre_tokenizer: the given one, then ByteLevel without its own regex.
+func splitThenByteLevel(_ first: String) -> [String: String] {
+    ["pre_tokenizer": #"{"type": "Sequence", "pretokenizers": ["# + first
+        + #", {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]}"#]
+}
+
+/// A Split pre-tokenizer with a regex given as a JSON string literal.
+func isolatedRegex(_ regexLiteral: String) -> String {
+    #"{"type": "Split", "pattern": {"Regex": "# + regexLiteral + #"}, "behavior": "Isolated", "invert": false}"#
 }
 
 func expectEncodings(_ tokenizer: Tokenizer, _ cases: [(String, [Int])],
@@ -35,10 +64,7 @@ func expectEncodings(_ tokenizer: Tokenizer, _ cases: [(String, [Int])],
 struct ComponentTests {
     @Test("Llama-3 split regex (hand-written matcher)")
     func llama3() throws {
-        let tokenizer = try modifiedTokenizer("smollm2-135m") {
-            $0["pre_tokenizer"] = splitThenByteLevel(["type": "Split", "pattern": ["Regex": llama3Regex],
-                                                      "behavior": "Isolated", "invert": false])
-        }
+        let tokenizer = try modifiedTokenizer("smollm2-135m", splitThenByteLevel(isolatedRegex(llama3Regex)))
         expectEncodings(tokenizer, [
             ("Hello world", [19556, 905]),
             ("it'S 'ſ x'ſt don't", [269, 23, 67, 637, 144, 140, 1792, 23, 144, 140, 100, 1326, 982]),
@@ -55,10 +81,7 @@ struct ComponentTests {
 
     @Test("Qwen2 split regex (hand-written matcher)")
     func qwen2() throws {
-        let tokenizer = try modifiedTokenizer("smollm2-135m") {
-            $0["pre_tokenizer"] = splitThenByteLevel(["type": "Split", "pattern": ["Regex": qwen2Regex],
-                                                      "behavior": "Isolated", "invert": false])
-        }
+        let tokenizer = try modifiedTokenizer("smollm2-135m", splitThenByteLevel(isolatedRegex(qwen2Regex)))
         expectEncodings(tokenizer, [
             ("Hello world", [19556, 905]),
             ("it'S 'ſ x'ſt don't", [269, 23, 67, 637, 144, 140, 1792, 23, 144, 140, 100, 1326, 982]),
@@ -75,9 +98,9 @@ struct ComponentTests {
 
     @Test("ByteLevel with add_prefix_space")
     func byteLevelPrefixSpace() throws {
-        let tokenizer = try modifiedTokenizer("smollm2-135m") {
-            $0["pre_tokenizer"] = ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true]
-        }
+        let tokenizer = try modifiedTokenizer("smollm2-135m", [
+            "pre_tokenizer": #"{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true}"#,
+        ])
         expectEncodings(tokenizer, [
             ("Hello world", [38699, 905]),
             ("it'S 'ſ x'ſt don't", [357, 23, 67, 637, 144, 140, 1792, 23, 144, 140, 100, 1326, 982]),
@@ -94,10 +117,7 @@ struct ComponentTests {
 
     @Test("other regexes (NSRegularExpression fallback)")
     func customRegex() throws {
-        let tokenizer = try modifiedTokenizer("smollm2-135m") {
-            $0["pre_tokenizer"] = splitThenByteLevel(["type": "Split", "pattern": ["Regex": #"\p{Lu}\p{Ll}*|\d{1,2}|\s+"#],
-                                                      "behavior": "Isolated", "invert": false])
-        }
+        let tokenizer = try modifiedTokenizer("smollm2-135m", splitThenByteLevel(isolatedRegex(#""\\p{Lu}\\p{Ll}*|\\d{1,2}|\\s+""#)))
         expectEncodings(tokenizer, [
             ("HelloWorld FooBar 12345", [19556, 11265, 216, 54, 568, 14550, 216, 33, 34, 35, 36, 37]),
             ("ABCdef  xyz", [49, 50, 51, 1604, 256, 33300]),
@@ -106,9 +126,7 @@ struct ComponentTests {
 
     @Test("Digits without individual_digits")
     func digitsContiguous() throws {
-        let tokenizer = try modifiedTokenizer("smollm2-135m") {
-            $0["pre_tokenizer"] = splitThenByteLevel(["type": "Digits", "individual_digits": false])
-        }
+        let tokenizer = try modifiedTokenizer("smollm2-135m", splitThenByteLevel(#"{"type": "Digits", "individual_digits": false}"#))
         expectEncodings(tokenizer, [
             ("abc 12345 x٣٣", [25276, 216, 33, 34, 35, 36, 37, 1792, 164, 113, 164, 113]),
         ])
@@ -128,20 +146,20 @@ struct ComponentTests {
 
     @Test("added tokens: lstrip, rstrip, single_word, normalized, longest match")
     func addedTokenRules() throws {
-        let tokenizer = try modifiedTokenizer("smollm2-135m") { json in
-            var added = json["added_tokens"] as? [[String: Any]] ?? []
-            func token(_ id: Int, _ content: String, single: Bool = false, lstrip: Bool = false,
-                       rstrip: Bool = false, normalized: Bool = false, special: Bool = false) -> [String: Any] {
-                ["id": id, "content": content, "single_word": single, "lstrip": lstrip, "rstrip": rstrip,
-                 "normalized": normalized, "special": special]
-            }
-            added.append(token(49152, "[MASK]", lstrip: true, rstrip: true, special: true))
-            added.append(token(49153, "word", single: true))
-            added.append(token(49154, "<|im_start|>extra"))
-            added.append(token(49155, "HELLO", normalized: true))
-            json["added_tokens"] = added
-            json["normalizer"] = ["type": "Lowercase"]
+        var added = try #require(try ParsedTokenizerFiles.get("smollm2-135m")["added_tokens"]?.arrayValue)
+        func token(_ id: Int, _ content: String, single: Bool = false, lstrip: Bool = false,
+                   rstrip: Bool = false, normalized: Bool = false, special: Bool = false) throws -> JSONValue {
+            try json(#"{"id": \#(id), "content": "\#(content)", "single_word": \#(single), "lstrip": \#(lstrip), "#
+                     + #""rstrip": \#(rstrip), "normalized": \#(normalized), "special": \#(special)}"#)
         }
+        added.append(try token(49152, "[MASK]", lstrip: true, rstrip: true, special: true))
+        added.append(try token(49153, "word", single: true))
+        added.append(try token(49154, "<|im_start|>extra"))
+        added.append(try token(49155, "HELLO", normalized: true))
+        let root = try ParsedTokenizerFiles.get("smollm2-135m")
+            .setting("added_tokens", .array(added))
+            .setting("normalizer", try json(#"{"type": "Lowercase"}"#))
+        let tokenizer = try Tokenizer(json: root)
         #expect(tokenizer.vocabularySize == 49155)
         expectEncodings(tokenizer, [
             ("a [MASK] b", [81, 49152, 82]),
@@ -161,11 +179,10 @@ struct ComponentTests {
 
     @Test("Metaspace pre-tokenizer and decoder, prepend_scheme first")
     func metaspaceFirst() throws {
-        let tokenizer = try modifiedTokenizer("stories260K") {
-            $0["normalizer"] = NSNull()
-            $0["pre_tokenizer"] = ["type": "Metaspace", "replacement": "\u{2581}", "prepend_scheme": "first", "split": false]
-            $0["decoder"] = ["type": "Metaspace", "replacement": "\u{2581}", "prepend_scheme": "first", "split": false]
-        }
+        let metaspace = #"{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false}"#
+        let tokenizer = try modifiedTokenizer("stories260K", [
+            "normalizer": "null", "pre_tokenizer": metaspace, "decoder": metaspace,
+        ])
         let cases = [
             ("hello world", [281, 306, 414, 263, 304, 341]),
             (" hello", [281, 306, 414]),
@@ -183,10 +200,10 @@ struct ComponentTests {
 
     @Test("Metaspace pre-tokenizer, prepend_scheme always, split")
     func metaspaceAlways() throws {
-        let tokenizer = try modifiedTokenizer("stories260K") {
-            $0["normalizer"] = NSNull()
-            $0["pre_tokenizer"] = ["type": "Metaspace", "replacement": "\u{2581}", "prepend_scheme": "always", "split": true]
-        }
+        let tokenizer = try modifiedTokenizer("stories260K", [
+            "normalizer": "null",
+            "pre_tokenizer": #"{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}"#,
+        ])
         expectEncodings(tokenizer, [
             ("hello world", [281, 306, 414, 263, 304, 341]),
             (" hello", [281, 306, 414]),
@@ -199,13 +216,9 @@ struct ComponentTests {
 
     @Test("unk_token with and without fuse_unk", arguments: [true, false])
     func unknownCharacters(fuse: Bool) throws {
-        let tokenizer = try modifiedTokenizer("stories260K") { json in
-            var model = json["model"] as? [String: Any] ?? [:]
-            model["byte_fallback"] = false
-            model["unk_token"] = "<unk>"
-            model["fuse_unk"] = fuse
-            json["model"] = model
-        }
+        let tokenizer = try modifiedTokenizer("stories260K", [:], model: [
+            "byte_fallback": "false", "unk_token": #""<unk>""#, "fuse_unk": "\(fuse)",
+        ])
         expectEncodings(tokenizer, fuse ? [
             ("aüüb", [261, 0, 430]),
             ("üü", [410, 0]),

@@ -1,6 +1,6 @@
 /// The added tokens of a tokenizer: their ids, which are special, and the two matchers
 /// used to cut them out of the input (one on raw text, one on normalized text).
-struct AddedVocabulary: Sendable {
+final class AddedVocabulary: Sendable {
     /// Id by content.
     private let idByContent: [ByteKey: Int]
     /// Text of each added token for decoding (its normalized form for normalized tokens),

@@ -1,9 +1,9 @@
 /// Turns runs of `<0xXX>` tokens back into the text they encode (`ByteFallback`). A run that
 /// is not valid UTF-8 becomes one U+FFFD per byte, as in the Rust library.
 struct ByteFallbackDecoder: Decoder {
-    func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
-        var out: [[UInt8]] = []
-        out.reserveCapacity(tokens.count)
+    func decodeChain(_ tokens: TokenList) -> TokenList {
+        var out = TokenList()
+        out.reserve(bytes: tokens.bytes.count, tokens: tokens.count)
         var pending: [UInt8] = []
         func flush() {
             guard !pending.isEmpty else { return }
@@ -14,7 +14,7 @@ struct ByteFallbackDecoder: Decoder {
             }
             pending.removeAll(keepingCapacity: true)
         }
-        for token in tokens {
+        tokens.forEach { token, _ in
             if let byte = Self.byteValue(token) {
                 pending.append(byte)
             } else {
@@ -28,7 +28,7 @@ struct ByteFallbackDecoder: Decoder {
 
     /// The byte of a `<0xXX>` token (6 bytes; the two characters parsed like Rust's
     /// `u8::from_str_radix(_, 16)`, which also accepts a leading `+`).
-    static func byteValue(_ t: [UInt8]) -> UInt8? {
+    static func byteValue(_ t: UnsafeBufferPointer<UInt8>) -> UInt8? {
         guard t.count == 6, t[0] == 0x3C, t[1] == 0x30, t[2] == 0x78, t[5] == 0x3E else { return nil }
         func hex(_ c: UInt8) -> UInt8? {
             switch c {

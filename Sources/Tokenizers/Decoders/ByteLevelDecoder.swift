@@ -3,26 +3,23 @@
 /// A token with a character outside the alphabet (e.g. an added token with a space) is
 /// kept as its own UTF-8 bytes.
 struct ByteLevelDecoder: Decoder {
-    func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
+    func decodeChain(_ tokens: TokenList) -> TokenList {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(tokens.reduce(0) { $0 + $1.count })
-        for token in tokens {
+        bytes.reserveCapacity(tokens.bytes.count)
+        tokens.forEach { p, _ in
             let start = bytes.count
-            var ok = true
-            token.withUnsafeBufferPointer { p in
-                var i = 0
-                while i < p.count {
-                    let (s, n) = UTF8Text.decode(p, at: i)
-                    guard let b = ByteLevelAlphabet.byte(for: s) else { ok = false; return }
-                    bytes.append(b)
-                    i += n
+            var i = 0
+            while i < p.count {
+                let (s, n) = UTF8Text.decode(p, at: i)
+                guard let b = ByteLevelAlphabet.byte(for: s) else {
+                    bytes.removeSubrange(start...)
+                    bytes.append(contentsOf: p)
+                    return
                 }
-            }
-            if !ok {
-                bytes.removeSubrange(start...)
-                bytes.append(contentsOf: token)
+                bytes.append(b)
+                i += n
             }
         }
-        return [UTF8Text.repaired(bytes)]
+        return TokenList(single: UTF8Text.repaired(bytes))
     }
 }

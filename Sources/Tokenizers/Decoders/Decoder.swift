@@ -2,7 +2,7 @@
 /// every decoder keeps them valid UTF-8, as Rust `String`s are.
 protocol Decoder: Sendable {
     /// Transforms the list of token strings (the Rust library's `decode_chain`).
-    func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]]
+    func decodeChain(_ tokens: TokenList) -> TokenList
 }
 
 /// Builds decoders from their tokenizer.json objects.
@@ -40,15 +40,17 @@ enum DecoderFactory {
 struct DecoderSequence: Decoder {
     let steps: [any Decoder]
 
-    func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
-        steps.reduce(tokens) { $1.decodeChain($0) }
+    func decodeChain(_ tokens: TokenList) -> TokenList {
+        var tokens = tokens
+        for step in steps { tokens = step.decodeChain(tokens) }
+        return tokens
     }
 }
 
 /// Concatenates all tokens into one (`Fuse`).
 struct FuseDecoder: Decoder {
-    func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
-        [UTF8Text.concatenate(tokens)]
+    func decodeChain(_ tokens: TokenList) -> TokenList {
+        TokenList(single: tokens.bytes)
     }
 }
 
@@ -57,10 +59,21 @@ struct ReplaceDecoder: Decoder {
     let pattern: any TextPattern
     let content: [UInt8]
 
-    func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
-        var out: [[UInt8]] = []
-        out.reserveCapacity(tokens.count)
-        for token in tokens { out.append(pattern.replacingMatches(in: token, with: content)) }
+    func decodeChain(_ tokens: TokenList) -> TokenList {
+        var out = TokenList()
+        out.reserve(bytes: tokens.bytes.count + tokens.bytes.count / 2, tokens: tokens.count)
+        if let literal = pattern as? LiteralPattern {
+            content.withUnsafeBufferPointer { c in
+                tokens.forEach { token, _ in
+                    literal.appendReplacing(token, with: c, to: &out)
+                    out.endToken()
+                }
+            }
+        } else {
+            tokens.forEach { token, _ in
+                out.append(pattern.replacingMatches(in: Array(token), with: content))
+            }
+        }
         return out
     }
 }
@@ -69,10 +82,12 @@ struct ReplaceDecoder: Decoder {
 struct BPESuffixDecoder: Decoder {
     let suffix: [UInt8]
 
-    func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
+    func decodeChain(_ tokens: TokenList) -> TokenList {
         let pattern = LiteralPattern(suffix)
-        return tokens.enumerated().map { i, token in
-            pattern.replacingMatches(in: token, with: i == tokens.count - 1 ? [] : [0x20])
+        var out = TokenList()
+        tokens.forEach { token, i in
+            out.append(pattern.replacingMatches(in: Array(token), with: i == tokens.count - 1 ? [] : [0x20]))
         }
+        return out
     }
 }

@@ -5,19 +5,22 @@ struct MetaspaceDecoder: Decoder {
     let replacement: UInt32
     let prependScheme: MetaspacePreTokenizer.PrependScheme
 
-    func decodeChain(_ tokens: [[UInt8]]) -> [[UInt8]] {
-        tokens.enumerated().map { i, token in
-            var out: [UInt8] = []
-            out.reserveCapacity(token.count)
-            for s in UTF8Text.scalars(token) {
+    func decodeChain(_ tokens: TokenList) -> TokenList {
+        var out = TokenList()
+        out.reserve(bytes: tokens.bytes.count, tokens: tokens.count)
+        tokens.forEach { p, index in
+            var i = 0
+            while i < p.count {
+                let (s, n) = UTF8Text.decode(p, at: i)
                 if s == replacement {
-                    if i == 0 && prependScheme != .never { continue }
-                    out.append(0x20)
+                    if !(index == 0 && prependScheme != .never) { out.appendByte(0x20) }
                 } else {
-                    UTF8Text.append(s, to: &out)
+                    out.appendBytes(UnsafeBufferPointer(rebasing: p[i..<(i + n)]))
                 }
+                i += n
             }
-            return out
+            out.endToken()
         }
+        return out
     }
 }

@@ -19,6 +19,17 @@ enum JSONValue: Sendable {
         return nil
     }
 
+    /// A copy of this object with member `key` set to `value` (replaced in place, or appended).
+    func setting(_ key: String, _ value: JSONValue) -> JSONValue {
+        guard case .object(var members) = self else { return self }
+        if let i = members.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) {
+            members[i].value = value
+        } else {
+            members.append((key: key, value: value))
+        }
+        return .object(members)
+    }
+
     /// The member named `key`, treating JSON `null` like a missing member.
     func member(_ key: String) -> JSONValue? {
         guard let v = self[key] else { return nil }

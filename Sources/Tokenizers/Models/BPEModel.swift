@@ -1,7 +1,7 @@
 /// A byte-pair-encoding model (`"type": "BPE"`): each piece starts as one symbol per
 /// character (or per `<0xXX>` byte with `byte_fallback`, or `unk_token`), then merge rules
 /// are applied by rank.
-struct BPEModel: TokenizerModel {
+final class BPEModel: TokenizerModel {
     private let vocab: [ByteKey: Int]
     private let tokensById: [[UInt8]?]
     let merges: BPEMerges

@@ -25,11 +25,6 @@ struct DecodedText {
         offsets.append(text.count)
     }
 
-    /// Converts matches given in scalar indices to byte ranges.
-    func byteRanges(_ scalarRanges: [Range<Int>]) -> [Range<Int>] {
-        scalarRanges.map { offsets[$0.lowerBound]..<offsets[$0.upperBound] }
-    }
-
     /// Runs a matcher that, given a start index, returns the end of the match there
     /// (or `nil` if nothing matches at that index), over the whole text like `find_iter`.
     func findAll(_ matchAt: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt8>, Int) -> Int?) -> [Range<Int>] {

@@ -86,6 +86,34 @@ struct LiteralPattern: TextPattern {
         }
     }
 
+    /// Appends `text` with every occurrence replaced by `content` to the token being built
+    /// in `out`.
+    func appendReplacing(_ t: UnsafeBufferPointer<UInt8>, with c: UnsafeBufferPointer<UInt8>,
+                         to out: inout TokenList) {
+        let m = needle.count
+        guard m > 0, t.count >= m else { out.appendBytes(t); return }
+        needle.withUnsafeBufferPointer { nd in
+            let first = nd[0], last = t.count - m
+            var copied = 0
+            var i = 0
+            while i <= last {
+                if t[i] == first {
+                    var k = 1
+                    while k < m && t[i + k] == nd[k] { k += 1 }
+                    if k == m {
+                        out.appendBytes(UnsafeBufferPointer(rebasing: t[copied..<i]))
+                        out.appendBytes(c)
+                        i += m
+                        copied = i
+                        continue
+                    }
+                }
+                i += 1
+            }
+            out.appendBytes(UnsafeBufferPointer(rebasing: t[copied...]))
+        }
+    }
+
     /// The replaced bytes, or `nil` when the needle does not occur.
     private static func replace(_ t: UnsafeBufferPointer<UInt8>, _ nd: UnsafeBufferPointer<UInt8>,
                                 _ c: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
