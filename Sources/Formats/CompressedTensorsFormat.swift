@@ -63,8 +63,8 @@ public final class CompressedTensorsFormat: QuantFormatBase {
             }
         default:
             if args.type == .float {
-                try add(WritableTensor(name: prefix + ".weight", shape: [w.rows, w.cols],
-                                       uint8s: w.values.map(FloatBits.floatToF8E4M3)))
+                try add(WritableTensor(name: prefix + ".weight", dtype: .f8e4m3, shape: [w.rows, w.cols],
+                                       bytes: w.values.map(FloatBits.floatToF8E4M3)))
             } else {
                 try add(WritableTensor(name: prefix + ".weight", shape: [w.rows, w.cols], int8s: w.values.map { Int8($0) }))
             }
