@@ -9,9 +9,13 @@ public struct Recipe: Sendable {
         case modelSlimV1 = "modelslim_v1"
     }
 
+    /// The syntax the recipe was written in.
     public var syntax: Syntax
     /// Named config groups in declaration order (`group_0`, … for presets).
     public var groups: [(name: String, scheme: QuantizationScheme)]
+    /// Per-group compressed-tensors `format` overrides (`config_groups.<name>.format`), by group name;
+    /// groups not listed get the format inferred from their scheme.
+    public var groupFormats: [String: String]
     /// Ignore entries (class names, module paths, `re:` patterns).
     public var ignore: [String]
     /// KV-cache quantization, if requested.
@@ -23,10 +27,13 @@ public struct Recipe: Sendable {
     /// The recipe text as given (saved beside the checkpoint as recipe.yaml).
     public var text: String
 
+    /// Creates a recipe value (normally made by `RecipeParser`).
     public init(syntax: Syntax, groups: [(name: String, scheme: QuantizationScheme)], ignore: [String],
-                kvCacheScheme: QuantizationArgs? = nil, save: [FormatConfig] = [], dataset: String? = nil, text: String) {
+                kvCacheScheme: QuantizationArgs? = nil, save: [FormatConfig] = [], dataset: String? = nil, text: String,
+                groupFormats: [String: String] = [:]) {
         self.syntax = syntax
         self.groups = groups
+        self.groupFormats = groupFormats
         self.ignore = ignore
         self.kvCacheScheme = kvCacheScheme
         self.save = save
