@@ -1,0 +1,37 @@
+/// Reads llm-compressor recipes: `<name>_stage: <name>_modifiers: <ModifierClass>: {…}`.
+enum LLMCompressorRecipeReader {
+    /// Modifiers SwiftQuant runs.
+    static let supportedModifiers = ["QuantizationModifier"]
+
+    static func read(_ root: RecipeMapping, text: String) throws -> Recipe {
+        var found: (path: String, settings: QuantizationModifierSettings)?
+        let stages = root.entries.filter { $0.key.hasSuffix("_stage") }
+        for entry in root.entries where !entry.key.hasSuffix("_stage") {
+            guard AnchorKeys.isAliased(entry.value.node, within: stages.map(\.value.node)) else {
+                throw RecipeError("unknown key '\(entry.key)' (expected stages named '<name>_stage', e.g. default_stage)")
+            }
+        }
+        for stage in stages {
+            for group in try stage.value.mapping().entries {
+                guard group.key.hasSuffix("_modifiers") else {
+                    throw RecipeError("unknown key '\(group.value.path)' (expected modifier groups named '<name>_modifiers', e.g. default_modifiers)")
+                }
+                for modifier in try group.value.mapping().entries {
+                    guard supportedModifiers.contains(modifier.key) else {
+                        throw RecipeError("modifier '\(modifier.key)' is not supported yet (supported: \(supportedModifiers.joined(separator: ", ")))")
+                    }
+                    let settings = try QuantizationModifierReader.read(modifier.value)
+                    if let found {
+                        throw RecipeError("more than one QuantizationModifier ('\(found.path)' and '\(modifier.value.path)') is not supported yet: merge them into one")
+                    }
+                    found = (modifier.value.path, settings)
+                }
+            }
+        }
+        guard let settings = found?.settings, !settings.groups.isEmpty || settings.kvCacheScheme != nil else {
+            throw RecipeParser.noQuantization
+        }
+        return Recipe(syntax: .llmCompressor, groups: settings.groups, ignore: settings.ignore,
+                      kvCacheScheme: settings.kvCacheScheme, text: text, groupFormats: settings.groupFormats)
+    }
+}
