@@ -1,0 +1,92 @@
+import Formats
+import Quantization
+
+/// Reads msModelSlim `apiversion: modelslim_v1` recipes (`metadata`, `spec`).
+enum ModelSlimRecipeReader {
+    static let apiVersions = ["modelslim_v1"]
+    /// API versions msModelSlim has that SwiftQuant does not read.
+    static let otherAPIVersions = ["modelslim_v0", "multimodal_vlm_modelslim_v1", "multimodal_sd_modelslim_v1"]
+    static let supportedProcesses = ["linear_quant"]
+
+    static func read(_ node: RecipeNode, text: String) throws -> Recipe {
+        let keys = ["apiversion", "metadata", "spec"]
+        let root = try node.mapping()
+        let used = root.entries.filter { keys.contains($0.key) }.map(\.value.node)
+        for entry in root.entries where !keys.contains(entry.key) {
+            guard AnchorKeys.isAliased(entry.value.node, within: used) else {
+                throw RecipeError.unknownKey(entry.key, expected: keys)
+            }
+        }
+        let version = try root.required("apiversion")
+        let name = try version.string()
+        guard apiVersions.contains(name) else {
+            if otherAPIVersions.contains(name) {
+                throw RecipeError.unsupportedValue(version.path, name, supported: apiVersions)
+            }
+            throw RecipeError.badValue(version.path, name, allowed: apiVersions + otherAPIVersions)
+        }
+        if let metadata = root.optional("metadata") { try checkMetadata(metadata) }
+        let spec = try root.required("spec").mapping(allowed: ["runner", "process", "save", "dataset", "prior"])
+        if let runner = spec.optional("runner") {
+            _ = try runner.choice(["auto", "model_wise", "layer_wise", "dp_layer_wise"])
+        }
+        if let prior = spec.optional("prior"), !(try prior.items().isEmpty) {
+            throw RecipeError("\(RecipeError.quoted(prior.path)) (prior stages) is not supported yet")
+        }
+        let processes = try processes(spec.optional("process"))
+        let save = try spec.optional("save")?.items().map(saveConfig) ?? []
+        let dataset = try spec.optional("dataset")?.string()
+        guard let first = processes.first else { throw RecipeParser.noQuantization }
+        let groups = processes.enumerated().map { (name: "group_\($0.offset)", scheme: $0.element.scheme) }
+        return Recipe(syntax: .modelSlimV1, groups: groups, ignore: first.ignore, save: save, dataset: dataset, text: text)
+    }
+
+    /// The `linear_quant` processes in order; other process types are not supported yet.
+    private static func processes(_ node: RecipeNode?) throws -> [ModelSlimLinearQuant] {
+        guard let node else { return [] }
+        var result: [(ModelSlimLinearQuant, String)] = []
+        for item in try node.items() {
+            let type = try item.mapping().required("type").string()
+            guard supportedProcesses.contains(type) else {
+                throw RecipeError("process type '\(type)' is not supported yet (supported: \(supportedProcesses.joined(separator: ", ")))")
+            }
+            let process = try ModelSlimLinearQuant(item)
+            if let (first, firstPath) = result.first, first.excludeGlobs != process.excludeGlobs {
+                throw RecipeError("\(RecipeError.quoted(item.childPath("exclude"))) differs from '\(firstPath).exclude': different exclude lists per linear_quant process are not supported yet")
+            }
+            result.append((process, item.path))
+        }
+        return result.map(\.0)
+    }
+
+    /// A `save` entry: `{type, part_file_size, ext}`; the type name is kept as given.
+    private static func saveConfig(_ node: RecipeNode) throws -> FormatConfig {
+        let map = try node.mapping(allowed: ["type", "part_file_size", "ext"])
+        let type = try map.required("type").string()
+        var size: Int?
+        if let value = map.optional("part_file_size") {
+            size = try value.int()
+            if let size, size < 0 {
+                throw RecipeError("\(RecipeError.quoted(value.path)) must be 0 (one file) or a positive size in GB, got \(size)")
+            }
+        }
+        if let ext = map.optional("ext"), !(try ext.mapping().entries.isEmpty) {
+            throw RecipeError("\(RecipeError.quoted(ext.path)) (saver options) is not supported yet: use ext: {} or omit it")
+        }
+        return FormatConfig(type: type, partFileSize: size)
+    }
+
+    /// `metadata` is informational: its fields are type-checked and otherwise ignored.
+    private static func checkMetadata(_ node: RecipeNode) throws {
+        let map = try node.mapping(allowed: ["config_id", "score", "verified_model_types", "label"])
+        _ = try map.optional("config_id")?.string()
+        _ = try map.optional("score")?.number()
+        _ = try map.optional("verified_model_types")?.strings()
+        if let label = try map.optional("label")?.mapping(allowed: ["w_bit", "a_bit", "is_sparse", "kv_cache"]) {
+            _ = try label.optional("w_bit")?.int()
+            _ = try label.optional("a_bit")?.int()
+            _ = try label.optional("is_sparse")?.bool()
+            _ = try label.optional("kv_cache")?.bool()
+        }
+    }
+}
