@@ -1,0 +1,239 @@
+import Foundation
+import Formats
+import Quantization
+import Testing
+@testable import Recipes
+
+@Suite("llm-compressor recipes")
+struct LLMCompressorRecipeTests {
+    /// anchors.md `rtn_w4a16_g64`.
+    static let rtnW4A16G64 = """
+        default_stage:
+          default_modifiers:
+            QuantizationModifier:
+              ignore: [lm_head]
+              config_groups:
+                group_0:
+                  targets: [Linear]
+                  weights:
+                    num_bits: 4
+                    type: int
+                    symmetric: true
+                    strategy: group
+                    group_size: 64
+        """
+
+    /// anchors.md `rtn_w8a8`.
+    static let rtnW8A8 = """
+        default_stage:
+          default_modifiers:
+            QuantizationModifier:
+              targets: [Linear]
+              ignore: [lm_head]
+              scheme: W8A8
+        """
+
+    @Test func rtnW4A16Group64() throws {
+        let recipe = try RecipeParser.parse(Self.rtnW4A16G64)
+        #expect(recipe.syntax == .llmCompressor)
+        #expect(recipe.groups.map(\.name) == ["group_0"])
+        let expected = QuantizationScheme(
+            targets: ["Linear"],
+            weights: QuantizationArgs(numBits: 4, type: .int, symmetric: true, groupSize: 64, strategy: .group))
+        #expect(recipe.groups.first?.scheme == expected)
+        #expect(recipe.ignore == ["lm_head"])
+        #expect(recipe.kvCacheScheme == nil)
+        #expect(recipe.save.isEmpty)
+        #expect(recipe.dataset == nil)
+        #expect(recipe.groupFormats.isEmpty)
+        #expect(recipe.text == Self.rtnW4A16G64)
+    }
+
+    @Test func rtnW8A8Preset() throws {
+        let recipe = try RecipeParser.parse(Self.rtnW8A8)
+        #expect(recipe.groups.map(\.name) == ["group_0"])
+        #expect(recipe.groups.first?.scheme == (try QuantizationPreset.scheme(named: "W8A8", targets: ["Linear"])))
+        let scheme = try #require(recipe.groups.first?.scheme)
+        #expect(scheme.weights == QuantizationArgs(numBits: 8, type: .int, symmetric: true, strategy: .channel))
+        #expect(scheme.inputActivations == QuantizationArgs(numBits: 8, type: .int, symmetric: true, strategy: .token, dynamic: .dynamic))
+        #expect(recipe.ignore == ["lm_head"])
+    }
+
+    @Test func schemeMappingOfPresetToTargets() throws {
+        let recipe = try RecipeParser.parse(quantizationModifierRecipe("scheme: {W4A16: [Linear]}\nignore: [lm_head]"))
+        #expect(recipe.groups.map(\.name) == ["group_0"])
+        #expect(recipe.groups.first?.scheme == (try QuantizationPreset.scheme(named: "W4A16", targets: ["Linear"])))
+
+        let two = try RecipeParser.parse(quantizationModifierRecipe("""
+            scheme:
+              W8A8: ["re:.*q_proj$", "re:.*k_proj$"]
+              w4a16: Linear
+            """))
+        #expect(two.groups.map(\.name) == ["group_0", "group_1"])
+        #expect(two.groups[0].scheme == (try QuantizationPreset.scheme(named: "W8A8", targets: ["re:.*q_proj$", "re:.*k_proj$"])))
+        #expect(two.groups[1].scheme == (try QuantizationPreset.scheme(named: "W4A16", targets: ["Linear"])))
+    }
+
+    @Test func schemeStringUsesModifierTargets() throws {
+        let recipe = try RecipeParser.parse(quantizationModifierRecipe("scheme: fp8_dynamic\ntargets: \"re:.*mlp.*\""))
+        #expect(recipe.groups.first?.scheme == (try QuantizationPreset.scheme(named: "FP8_DYNAMIC", targets: ["re:.*mlp.*"])))
+    }
+
+    @Test func configGroupsKeepDeclarationOrder() throws {
+        let recipe = try RecipeParser.parse(quantizationModifierRecipe("""
+            config_groups:
+              zeta:
+                targets: ["re:.*down_proj$"]
+                weights: {num_bits: 8, strategy: channel}
+              alpha:
+                targets: ["re:.*q_proj$"]
+                weights: {num_bits: 4, group_size: 32}
+              middle:
+                targets: [Linear]
+                weights: {num_bits: 4, symmetric: false, group_size: 128}
+                input_activations: {num_bits: 8, strategy: token, dynamic: true}
+            """))
+        #expect(recipe.groups.map(\.name) == ["zeta", "alpha", "middle"])
+        #expect(recipe.groups[0].scheme.weights == QuantizationArgs(numBits: 8, strategy: .channel))
+        // group_size alone infers strategy group, as compressed-tensors does.
+        #expect(recipe.groups[1].scheme.weights == QuantizationArgs(numBits: 4, groupSize: 32, strategy: .group))
+        #expect(recipe.groups[2].scheme.weights?.symmetric == false)
+        #expect(recipe.groups[2].scheme.inputActivations == QuantizationArgs(numBits: 8, strategy: .token, dynamic: .dynamic))
+    }
+
+    /// anchors.json `recipe_saved_by_llmcompressor` of rtn_w4a16_g64: every default written out.
+    @Test func recipeSavedByLLMCompressorParses() throws {
+        let recipe = try RecipeParser.parse("""
+            default_stage:
+              default_modifiers:
+                QuantizationModifier:
+                  config_groups:
+                    group_0:
+                      targets: [Linear]
+                      weights:
+                        num_bits: 4
+                        type: int
+                        symmetric: true
+                        group_size: 64
+                        strategy: group
+                        block_structure: null
+                        dynamic: false
+                        actorder: null
+                        scale_dtype: null
+                        zp_dtype: null
+                        observer: memoryless_minmax
+                        observer_kwargs: {}
+                      input_activations: null
+                      output_activations: null
+                      format: null
+                  targets: [Linear]
+                  ignore: [lm_head]
+                  bypass_divisibility_checks: false
+                  requires_calibration_data: false
+            """)
+        let expected = QuantizationArgs(numBits: 4, type: .int, symmetric: true, groupSize: 64, strategy: .group,
+                                        observer: "memoryless_minmax")
+        #expect(recipe.groups.first?.scheme == QuantizationScheme(targets: ["Linear"], weights: expected))
+        #expect(recipe.ignore == ["lm_head"])
+    }
+
+    @Test func everyArgsField() throws {
+        let recipe = try RecipeParser.parse(quantizationModifierRecipe("""
+            config_groups:
+              g:
+                targets: [Linear]
+                format: pack-quantized
+                weights:
+                  num_bits: 4
+                  type: INT
+                  symmetric: yes
+                  strategy: Group
+                  group_size: 16
+                  actorder: static
+                  observer: mse
+                  observer_kwargs: {maxshrink: 0.3, grid: 50}
+                output_activations: {num_bits: 8, type: float, strategy: tensor, dynamic: true}
+              blocks:
+                targets: ["re:.*o_proj$"]
+                weights: {num_bits: 8, type: float, strategy: block, block_structure: [128, 128]}
+                input_activations: {num_bits: 8, type: float, strategy: group, group_size: 128, dynamic: true}
+            kv_cache_scheme: {num_bits: 8, type: float, strategy: tensor, dynamic: false, symmetric: true}
+            """))
+        let weights = try #require(recipe.groups.first?.scheme.weights)
+        #expect(weights == QuantizationArgs(numBits: 4, type: .int, symmetric: true, groupSize: 16, strategy: .group,
+                                            actorder: .staticOrder, observer: "mse",
+                                            observerKwargs: ["maxshrink": 0.3, "grid": 50]))
+        #expect(recipe.groups.first?.scheme.outputActivations == QuantizationArgs(numBits: 8, type: .float, strategy: .tensor, dynamic: .dynamic))
+        #expect(recipe.groups.last?.scheme.weights?.blockStructure == [128, 128])
+        #expect(recipe.groupFormats == ["g": "pack-quantized"])
+        #expect(recipe.kvCacheScheme == QuantizationArgs(numBits: 8, type: .float, symmetric: true, strategy: .tensor))
+    }
+
+    @Test func kvCacheOnly() throws {
+        let recipe = try RecipeParser.parse(quantizationModifierRecipe("kv_cache_scheme: {num_bits: 8, type: float}"))
+        #expect(recipe.groups.isEmpty)
+        #expect(recipe.kvCacheScheme == QuantizationArgs(numBits: 8, type: .float, strategy: .tensor))
+    }
+
+    @Test func observerOverrides() throws {
+        let individual = try RecipeParser.parse(quantizationModifierRecipe("scheme: W8A8_STATIC\nweight_observer: mse\ninput_observer: static_minmax"))
+        #expect(individual.groups.first?.scheme.weights?.observer == "mse")
+        #expect(individual.groups.first?.scheme.inputActivations?.observer == "static_minmax")
+
+        let map = try RecipeParser.parse(quantizationModifierRecipe("scheme: FP8\nobserver: {input: minmax}"))
+        #expect(map.groups.first?.scheme.weights?.observer == nil)
+        #expect(map.groups.first?.scheme.inputActivations?.observer == "minmax")
+    }
+
+    @Test func anchorsAliasesAndMergeKeys() throws {
+        let recipe = try RecipeParser.parse("""
+            int4_weights: &int4 {num_bits: 4, type: int, symmetric: true}
+            quant_stage:
+              quant_modifiers:
+                QuantizationModifier:
+                  config_groups:
+                    attention:
+                      targets: ["re:.*self_attn.*"]
+                      weights:
+                        <<: *int4
+                        group_size: 32
+                    mlp:
+                      targets: ["re:.*mlp.*"]
+                      weights: {<<: *int4, group_size: 64, symmetric: false}
+            """)
+        #expect(recipe.groups.map(\.name) == ["attention", "mlp"])
+        #expect(recipe.groups[0].scheme.weights == QuantizationArgs(numBits: 4, groupSize: 32, strategy: .group))
+        #expect(recipe.groups[1].scheme.weights == QuantizationArgs(numBits: 4, symmetric: false, groupSize: 64, strategy: .group))
+    }
+
+    @Test func acceptedModifierFieldsAndSeveralStages() throws {
+        let recipe = try RecipeParser.parse("""
+            first_stage:
+              first_modifiers: {}
+            quant_stage:
+              quant_modifiers:
+                QuantizationModifier:
+                  scheme: W4A16
+                  index: 0
+                  group: quant
+                  start: -1
+                  end: null
+                  update: 0.5
+                  bypass_divisibility_checks: true
+            """)
+        #expect(recipe.groups.count == 1)
+    }
+
+    @Test func loadFromFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-\(UInt64.random(in: 0...UInt64.max)).yaml")
+        try Self.rtnW8A8.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let recipe = try RecipeParser.load(contentsOf: url)
+        #expect(recipe.groups.count == 1)
+        #expect(recipe.text == Self.rtnW8A8)
+
+        #expect(throws: RecipeError.self) {
+            try RecipeParser.load(contentsOf: url.appendingPathExtension("missing"))
+        }
+    }
+}
