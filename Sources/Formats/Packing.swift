@@ -3,6 +3,7 @@ public enum Packing {
     /// Packs each row of `values` (signed integers in [−2^(b−1), 2^(b−1)−1], rows × cols) into
     /// ceil(cols·b/32) little-endian int32 words per row; value i of a row occupies bits [i·b, i·b+b).
     public static func packRows(_ values: [Float], rows: Int, cols: Int, bits: Int) -> [Int32] {
+        if 32 % bits == 0 { return packRowsAligned(values, rows: rows, cols: cols, bits: bits) }
         let words = (cols * bits + 31) / 32
         var packed = [UInt32](repeating: 0, count: rows * words)
         let offset = 1 << (bits - 1)
@@ -21,6 +22,33 @@ public enum Packing {
             }
         }
         return packed.map { Int32(bitPattern: $0) }
+    }
+
+    /// Fast path for widths dividing 32 (1, 2, 4, 8 bits): no value straddles a word.
+    static func packRowsAligned(_ values: [Float], rows: Int, cols: Int, bits: Int) -> [Int32] {
+        let words = (cols * bits + 31) / 32
+        let perWord = 32 / bits
+        let offset = Int32(1 << (bits - 1))
+        let mask = UInt32((1 << bits) - 1)
+        var packed = [Int32](repeating: 0, count: rows * words)
+        packed.withUnsafeMutableBufferPointer { pp in
+            values.withUnsafeBufferPointer { vp in
+                let p = pp.baseAddress!, v = vp.baseAddress!
+                for r in 0..<rows {
+                    let row = v + r * cols
+                    for w in 0..<words {
+                        var word: UInt32 = 0
+                        let first = w * perWord
+                        for j in 0..<min(perWord, cols - first) {
+                            let u = UInt32(bitPattern: Int32(row[first + j]) + offset) & mask
+                            word |= u << UInt32(j * bits)
+                        }
+                        p[r * words + w] = Int32(bitPattern: word)
+                    }
+                }
+            }
+        }
+        return packed
     }
 
     /// Packs along dim 0 (used for zero points): transposes, packs each row, transposes back.

@@ -43,6 +43,7 @@ public struct SequentialPipeline {
         for index in 0..<config.numLayers {
             progress?("layer \(index + 1)/\(config.numLayers)")
             var layer = try CausalLM.loadLayer(index, from: directory)
+            releasePages(prefix: "model.layers.\(index).")
             var observers = ObserverStore()
             if !hidden.isEmpty {
                 try attachObservers(&layer, store: &observers, dtype: dtype)
@@ -60,6 +61,13 @@ public struct SequentialPipeline {
         try format.finalizeExport(model: ExportModelSummary(
             linearPaths: plan.linearPaths, sourceConfig: directory.configData, dtype: dtype,
             sideFiles: directory.sideFiles, recipe: recipeText))
+    }
+
+    /// Keeps resident memory flat: source pages of a finished layer are dropped.
+    func releasePages(prefix: String) {
+        for name in directory.weights.tensorNames where name.hasPrefix(prefix) {
+            directory.weights.releasePages(name)
+        }
     }
 
     static func embed(_ ids: [Int], table: Matrix, width: Int) -> Matrix {
@@ -119,6 +127,7 @@ public struct SequentialPipeline {
             guard directory.weights.tensorNames.contains(full) else { continue }
             let info = try directory.weights.info(full)
             let bytes = try directory.weights.file(containing: full).data(full)
+            directory.weights.releasePages(full)
             tensors.append(WritableTensor(name: full, dtype: info.dtype, shape: info.shape, bytes: bytes))
         }
         return .float(path: path, tensors: tensors)

@@ -115,24 +115,65 @@ public enum WeightQuantizer {
     /// Quantizes every element with given qparams.
     public static func quantize(_ weight: Matrix, args: QuantizationArgs, dtype: ComputeDType, scales: [Float],
                                 zeroPoints: [Float], scaleRows: Int, scaleCols: Int) -> QuantizedWeight {
-        var result = QuantizedWeight(rows: weight.rows, cols: weight.cols, args: args, dtype: dtype,
-                                     values: [Float](repeating: 0, count: weight.count),
-                                     scales: scales, zeroPoints: zeroPoints, scaleRows: scaleRows, scaleCols: scaleCols)
-        let cols = weight.cols
-        let snapshot = result
-        result.values.withUnsafeMutableBufferPointer { vp in
+        var values = [Float](repeating: 0, count: weight.count)
+        let rows = weight.rows, cols = weight.cols
+        let perScale = scaleCols == 0 ? cols : cols / scaleCols
+        values.withUnsafeMutableBufferPointer { vp in
             weight.data.withUnsafeBufferPointer { wp in
-                let v = vp.baseAddress!, w = wp.baseAddress!
-                Parallel.chunks(weight.rows, minimumChunk: 16) { range in
-                    for r in range {
-                        for c in 0..<cols {
-                            v[r * cols + c] = QuantArithmetic.quantize(w[r * cols + c], snapshot.qparams(row: r, col: c),
-                                                                       args: args, dtype: dtype)
+                scales.withUnsafeBufferPointer { sp in
+                    zeroPoints.withUnsafeBufferPointer { zp in
+                        let v = vp.baseAddress!, w = wp.baseAddress!, s = sp.baseAddress!, z = zp.baseAddress!
+                        Parallel.chunks(rows, minimumChunk: 16) { range in
+                            for r in range {
+                                let scaleRow = scaleRows == 1 ? 0 : r
+                                for g in 0..<(cols / perScale) {
+                                    let i = scaleRow * scaleCols + (scaleCols == 1 ? 0 : g)
+                                    let q = QParams(scale: s[i], zeroPoint: z[i])
+                                    let start = r * cols + g * perScale
+                                    quantizeRun(w + start, into: v + start, count: perScale, q: q, args: args, dtype: dtype)
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        return result
+        return QuantizedWeight(rows: rows, cols: cols, args: args, dtype: dtype, values: values,
+                               scales: scales, zeroPoints: zeroPoints, scaleRows: scaleRows, scaleCols: scaleCols)
+    }
+
+    /// The inner loop of RTN for one run of values sharing qparams, specialized per dtype.
+    @inline(__always)
+    static func quantizeRun(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
+                            q: QParams, args: QuantizationArgs, dtype: ComputeDType) {
+        switch (dtype, args.type) {
+        case (.float32, .int):
+            quantizeInt(x, out, count, q, args) { $0 }
+        case (.bfloat16, .int):
+            quantizeInt(x, out, count, q, args) { FloatBits.roundToBF16($0) }
+        default:
+            for i in 0..<count { out[i] = QuantArithmetic.quantize(x[i], q, args: args, dtype: dtype) }
+        }
+    }
+
+    @inline(__always)
+    static func quantizeInt(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int, _ q: QParams,
+                            _ args: QuantizationArgs, _ round: (Float) -> Float) {
+        let (qmin, qmax) = args.range
+        let scale = q.scale
+        // Adding and subtracting 1.5·2^23 rounds half to even for |t| < 2^22 (t is clamped first).
+        let magic: Float = 12_582_912
+        if args.symmetric {
+            for i in 0..<count {
+                let t = min(max(round(x[i] / scale), qmin), qmax)
+                out[i] = (t + magic) - magic
+            }
+        } else {
+            let zp = q.zeroPoint
+            for i in 0..<count {
+                let t = min(max(round(round(x[i] / scale) + zp), qmin), qmax)
+                out[i] = (t + magic) - magic
+            }
+        }
     }
 }

@@ -57,6 +57,16 @@ final class MappedRegion: @unchecked Sendable {
         UnsafeRawBufferPointer(start: base.map { UnsafeRawPointer($0) }, count: count)
     }
 
+    /// Drops the resident pages fully inside `range` (they are read again from the file if touched).
+    func release(_ range: Range<Int>) {
+        guard let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound / page * page
+        guard end > start else { return }
+        _ = madvise(base + start, end - start, MADV_DONTNEED)
+    }
+
     static func errnoText() -> String {
         String(cString: strerror(errno))
     }

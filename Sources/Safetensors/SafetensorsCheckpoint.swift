@@ -103,6 +103,11 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
     }
 
     /// The shard file holding `name`; throws `.tensorNotFound` naming the tensor and checkpoint.
+    /// Lets the kernel drop the resident pages of `name` (see `SafetensorsFile.releasePages`).
+    public func releasePages(_ name: String) {
+        (try? file(containing: name))?.releasePages(name)
+    }
+
     public func file(containing name: String) throws -> SafetensorsFile {
         guard let i = location[name] else {
             throw SafetensorsError(.tensorNotFound, url: indexURL ?? shardURLs.first ?? directory, tensor: name,

@@ -44,6 +44,14 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Size of the file in bytes.
     public var fileSize: Int { region.count }
 
+    /// Lets the kernel drop the memory pages holding `name` (a streaming reader's way to keep
+    /// its resident memory flat); the data is read again from the file if accessed later.
+    public func releasePages(_ name: String) {
+        guard let info = try? info(name) else { return }
+        let start = dataStart + info.dataOffsets.lowerBound
+        region.release(start..<(start + info.byteCount))
+    }
+
     /// Whether the file has a tensor called `name`.
     public func contains(_ name: String) -> Bool {
         indexByName[name] != nil

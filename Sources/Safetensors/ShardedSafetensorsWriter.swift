@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Tensors
 
 /// What `ShardedSafetensorsWriter.finish()` wrote.
@@ -34,8 +37,10 @@ public final class ShardedSafetensorsWriter {
     /// Splitting and naming options.
     public let options: ShardingOptions
 
-    private var pending: [WritableTensor] = []
+    /// Pending tensors live in a spill file, not in memory, so peak memory does not grow with the model.
+    private var pending: [SpilledTensor] = []
     private var pendingBytes = 0
+    private var spill: SpillFile?
     private var shardFiles: [URL] = []          // temporary names of written shards
     private var assignments: [(name: String, shard: Int)] = []
     private var names = Set<String>()
@@ -59,6 +64,7 @@ public final class ShardedSafetensorsWriter {
     }
 
     deinit {
+        spill?.close()
         if !finished {
             for url in shardFiles { try? FileManager.default.removeItem(at: url) }
         }
@@ -82,7 +88,9 @@ public final class ShardedSafetensorsWriter {
         }
         names.insert(tensor.name)
         assignments.append((tensor.name, shardFiles.count))
-        pending.append(tensor)
+        if spill == nil { spill = try SpillFile(directory: directory) }
+        let offset = try spill!.append(tensor.bytes)
+        pending.append(SpilledTensor(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, offset: offset, count: size))
         pendingBytes += size
         totalSize += size
     }
@@ -103,6 +111,8 @@ public final class ShardedSafetensorsWriter {
             throw SafetensorsError(.writerFinished, url: directory, "finish() called twice")
         }
         if !pending.isEmpty || shardFiles.isEmpty { try flushPending() }
+        spill?.close()
+        spill = nil
         let count = shardFiles.count
         let single = count == 1 && !options.alwaysWriteIndex
         let finalNames = single
@@ -145,12 +155,87 @@ public final class ShardedSafetensorsWriter {
 
     private func flushPending() throws {
         let number = shardFiles.count + 1
-        let temporary = directory.appendingPathComponent(".\(options.baseName)-part-\(number).safetensors.tmp")
-        var writer = SafetensorsWriter(metadata: options.fileMetadata)
-        for tensor in pending { try writer.add(tensor) }
-        try writer.write(to: temporary)
+        let name = ".\(options.baseName)-part-\(number).safetensors.tmp"
+        let temporary = directory.appendingPathComponent(name)
+        let ordered = pending.sorted { HeaderEncoding.serializationOrder(($0.name, $0.dtype), ($1.name, $1.dtype)) }
+        var offset = 0
+        let entries = ordered.map { tensor -> TensorInfo in
+            defer { offset += tensor.count }
+            return TensorInfo(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, dataOffsets: offset..<(offset + tensor.count))
+        }
+        let header = try SafetensorsWriter.header(entries: entries, metadata: options.fileMetadata, path: temporary.path)
+        let output = try FileOutput(directory: directory, name: name)
+        try output.write(header)
+        for tensor in ordered {
+            try spill?.copy(offset: tensor.offset, count: tensor.count) { try output.write($0) }
+        }
+        try output.commit(to: temporary)
         shardFiles.append(temporary)
         pending.removeAll()
         pendingBytes = 0
+        try spill?.reset()
     }
+}
+
+/// A pending tensor's header fields and where its bytes sit in the spill file.
+struct SpilledTensor {
+    let name: String
+    let dtype: DType
+    let shape: [Int]
+    let offset: Int
+    let count: Int
+}
+
+/// An unlinked temporary file holding tensor bytes until their shard is written.
+final class SpillFile {
+    private var descriptor: Int32
+    private var end = 0
+    static let chunk = 8 << 20
+
+    init(directory: URL) throws {
+        let path = directory.appendingPathComponent(".spill-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        descriptor = open(path, O_RDWR | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
+            throw SafetensorsError(.io, path: path, "cannot create a spill file: \(MappedRegion.errnoText())")
+        }
+        unlink(path)
+    }
+
+    func append(_ data: Data) throws -> Int {
+        let start = end
+        try data.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = pwrite(descriptor, raw.baseAddress! + done, raw.count - done, off_t(start + done))
+                guard n > 0 else { throw SafetensorsError(.io, path: "<spill file>", "write failed: \(MappedRegion.errnoText())") }
+                done += n
+            }
+        }
+        end += data.count
+        return start
+    }
+
+    func copy(offset: Int, count: Int, into body: (Data) throws -> Void) throws {
+        var done = 0
+        var buffer = Data(count: min(Self.chunk, max(count, 1)))
+        while done < count {
+            let size = min(Self.chunk, count - done)
+            let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, size, off_t(offset + done)) }
+            guard n > 0 else { throw SafetensorsError(.io, path: "<spill file>", "read failed: \(MappedRegion.errnoText())") }
+            try body(buffer.prefix(n))
+            done += n
+        }
+    }
+
+    func reset() throws {
+        guard ftruncate(descriptor, 0) == 0 else { throw SafetensorsError(.io, path: "<spill file>", "truncate failed: \(MappedRegion.errnoText())") }
+        end = 0
+    }
+
+    func close() {
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
+        descriptor = -1
+    }
+
+    deinit { close() }
 }

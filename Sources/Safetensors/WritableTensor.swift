@@ -74,11 +74,15 @@ public struct WritableTensor: Sendable {
     }
 
     private static func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> Data {
+        #if _endian(little)
+        return values.withUnsafeBytes { Data($0) }
+        #else
         var out = Data(capacity: values.count * MemoryLayout<T>.size)
         for value in values {
             withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
         }
         return out
+        #endif
     }
 
     /// Checks the name and that the byte count matches shape and dtype; `path` is for messages.

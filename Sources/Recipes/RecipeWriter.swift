@@ -1,0 +1,32 @@
+import Quantization
+
+/// Writes an llm-compressor recipe equivalent to a scheme chosen on the command line.
+public enum RecipeWriter {
+    /// `default_stage: default_modifiers: QuantizationModifier: {config_groups, ignore}`.
+    public static func llmCompressorYAML(groups: [(String, QuantizationScheme)], ignore: [String]) -> String {
+        var lines = ["default_stage:", "  default_modifiers:", "    QuantizationModifier:"]
+        lines.append("      ignore: [\(ignore.map(quote).joined(separator: ", "))]")
+        lines.append("      config_groups:")
+        for (name, scheme) in groups {
+            lines.append("        \(name):")
+            lines.append("          targets: [\(scheme.targets.map(quote).joined(separator: ", "))]")
+            for (key, args) in [("weights", scheme.weights), ("input_activations", scheme.inputActivations),
+                                ("output_activations", scheme.outputActivations)] {
+                guard let args else { continue }
+                lines.append("          \(key):")
+                lines.append("            num_bits: \(args.numBits)")
+                lines.append("            type: \(args.type.rawValue)")
+                lines.append("            symmetric: \(args.symmetric)")
+                lines.append("            strategy: \(args.resolvedStrategy.rawValue)")
+                if let g = args.groupSize { lines.append("            group_size: \(g)") }
+                lines.append("            dynamic: \(args.dynamic == .local ? "local" : String(args.dynamic.isDynamic))")
+                if let observer = args.observer { lines.append("            observer: \(observer)") }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func quote(_ s: String) -> String {
+        s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) ? s : "'\(s.replacingOccurrences(of: "'", with: "''"))'"
+    }
+}
