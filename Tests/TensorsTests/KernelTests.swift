@@ -36,7 +36,8 @@ struct KernelTests {
         let x = Matrix(rows: 2, cols: 3, data: [1, 2, 3, 4, 5, 6])
         let w = Matrix(rows: 2, cols: 3, data: [1, 0, -1, 0.5, 0.5, 0.5])
         let y = BLAS.linear(x, weight: w, bias: [10, 20])
-        #expect(y.data == [1 - 3 + 10, 3 + 20, 4 - 6 + 10, 7.5 + 20])
+        let expected: [Float] = [8, 23, 8, 27.5]   // x·wᵀ + b worked by hand
+        #expect(y.data == expected)
     }
 
     @Test func parallelChunksCoverEveryIndexOnce() {
