@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Tensors"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quantization", "Pipeline", "Models", "Safetensors", "Tensors"]),
+        .testTarget(name: "CLITests"),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),
