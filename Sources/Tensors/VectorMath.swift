@@ -13,13 +13,20 @@ public enum VectorMath {
     }
 
     /// exp(x) for 16 lanes (Cephes-style range reduction and polynomial; ~1 ulp on [-87, 88]).
+    /// Pure lane-wise arithmetic: n = round(x·log2 e) and 2^n are formed with the 1.5·2^23
+    /// magic-number trick, so no float↔int conversion (slow for SIMD types in Swift) is needed.
     @inlinable @inline(__always)
     public static func exp(_ input: V) -> V {
-        let x0 = input.clamped(lowerBound: V(repeating: -87.336_54), upperBound: V(repeating: 88.722_83))
-        var fx = x0 * 1.442_695_04 + 0.5
-        fx = fx.rounded(.down)
-        var x = x0 - fx * 0.693_359_375
-        x = x + fx * 2.121_944_4e-4
+        // Lane-wise selects (pointwiseMin/Max and clamped are not vectorized for SIMD16<Float>).
+        var x0 = input
+        let lower = V(repeating: -87.336_54), upper = V(repeating: 88.722_83)
+        x0.replace(with: lower, where: x0 .< lower)
+        x0.replace(with: upper, where: x0 .> upper)
+        let magic = V(repeating: 12_582_912)
+        let shifted = x0 * 1.442_695_04 + magic
+        let n = shifted - magic
+        var x = x0 - n * 0.693_359_375
+        x = x + n * 2.121_944_4e-4
         let z = x * x
         var y = V(repeating: 1.987_569_15e-4)
         y = y * x + 1.398_199_95e-3
@@ -28,8 +35,9 @@ public enum VectorMath {
         y = y * x + 1.666_666_55e-1
         y = y * x + 5.000_000_12e-1
         y = y * z + x + 1
-        let n = SIMD16<Int32>(fx, rounding: .towardZero) &+ 127
-        let pow2 = unsafeBitCast(n &<< 23, to: V.self)
+        // The low mantissa bits of `shifted` hold n + 0x400000; move n + 127 into the exponent field.
+        let bits = unsafeBitCast(shifted, to: SIMD16<UInt32>.self) &- 0x4B40_0000 &+ 127
+        let pow2 = unsafeBitCast(bits &<< 23, to: V.self)
         return y * pow2
     }
 
@@ -39,11 +47,28 @@ public enum VectorMath {
         exp(V(repeating: x))[0]
     }
 
+    /// Largest of `count` values.
+    @inlinable
+    public static func maximum(_ p: UnsafePointer<Float>, count: Int) -> Float {
+        var m = V(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= count {
+            let v = load(p + i)
+            m.replace(with: v, where: v .> m)
+            i += 16
+        }
+        var result = m.max()
+        while i < count {
+            result = Swift.max(result, p[i])
+            i += 1
+        }
+        return result
+    }
+
     /// In-place softmax of `count` values.
     @inlinable
     public static func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
-        var maxValue = -Float.infinity
-        for i in 0..<count { maxValue = Swift.max(maxValue, p[i]) }
+        let maxValue = maximum(p, count: count)
         let m = V(repeating: maxValue)
         var sumV = V(repeating: 0)
         var i = 0
@@ -67,8 +92,7 @@ public enum VectorMath {
     /// log Σ exp(x) of `count` values, accumulated in fp32 like torch's log_softmax.
     @inlinable
     public static func logSumExp(_ p: UnsafePointer<Float>, count: Int) -> Float {
-        var maxValue = -Float.infinity
-        for i in 0..<count { maxValue = Swift.max(maxValue, p[i]) }
+        let maxValue = maximum(p, count: count)
         let m = V(repeating: maxValue)
         var sumV = V(repeating: 0)
         var i = 0
