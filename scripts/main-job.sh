@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
-# The main job, end to end on a real model: build, evaluate perplexity E(512, 8192) on
-# WikiText-2, and generate text.
-#   usage: scripts/main-job.sh [--model DIR] [--data FILE] [--ctx N] [--tokens M]
+# The main job, end to end on a real model: build, quantize (W4A16, group 64, RTN), report the
+# perplexity E(ctx, T) before and after, and generate text with the quantized checkpoint.
+#   usage: scripts/main-job.sh [--model DIR] [--output DIR] [--scheme NAME] [--group-size G]
+#                              [--data FILE] [--ctx N] [--tokens M]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
 MODEL="$SHARED/models/smollm2-135m"
 DATA="$SHARED/data/wikitext-2-raw/wiki.test.raw"
+OUTPUT=""
+SCHEME="W4A16"
+GROUP=64
 CTX=512
 TOKENS=8192
+usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --model) MODEL="$2"; shift 2 ;;
+        --output) OUTPUT="$2"; shift 2 ;;
+        --scheme) SCHEME="$2"; shift 2 ;;
+        --group-size) GROUP="$2"; shift 2 ;;
         --data) DATA="$2"; shift 2 ;;
         --ctx) CTX="$2"; shift 2 ;;
         --tokens) TOKENS="$2"; shift 2 ;;
-        *) echo "main-job: unknown option $1 (use --model DIR --data FILE --ctx N --tokens M)" >&2; exit 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "main-job: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
 done
+[ -n "$OUTPUT" ] || OUTPUT="$ROOT/out/$(basename "$MODEL")-$(echo "$SCHEME" | tr 'A-Z' 'a-z')"
 cd "$ROOT"
 bash scripts/install-deps.sh
 swift build -c release --product swiftquant >&2
 BIN="$(swift build -c release --show-bin-path)/swiftquant"
+mkdir -p "$(dirname "$OUTPUT")"
+GROUP_ARGS=()
+[ "$GROUP" = "none" ] || GROUP_ARGS=(--group-size "$GROUP")
 "$BIN" inspect "$MODEL"
-"$BIN" eval --model "$MODEL" --data "$DATA" --ctx "$CTX" --tokens "$TOKENS"
-"$BIN" generate --model "$MODEL" --prompt "The capital of France is" --max-tokens 32
+echo
+/usr/bin/time -f "quantize: %e s wall, %M KB peak RSS" \
+    "$BIN" quantize --model "$MODEL" --output "$OUTPUT" --scheme "$SCHEME" "${GROUP_ARGS[@]}" --overwrite
+"$BIN" eval --model "$MODEL" --data "$DATA" --ctx "$CTX" --tokens "$TOKENS" | sed 's/^/source:    /'
+"$BIN" eval --model "$OUTPUT" --data "$DATA" --ctx "$CTX" --tokens "$TOKENS" | sed 's/^/quantized: /'
+echo
+"$BIN" generate --model "$OUTPUT" --prompt "The capital of France is" --max-tokens 32

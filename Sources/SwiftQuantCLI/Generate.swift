@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 import Foundation
 import Models
 
@@ -22,7 +23,7 @@ struct Generate: ParsableCommand {
             guard maxTokens > 0 else { throw CLIError("--max-tokens must be positive") }
             let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
             let tokenizer = try directory.tokenizer()
-            let lm = try CausalLM.load(directory)
+            let lm = try QuantizedModelLoader.load(directory)
             let ids = tokenizer.encode(prompt)
             let stops = ignoreEos ? [] : Set(directory.config.eosTokenIds)
             let start = Date()
