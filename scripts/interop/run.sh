@@ -2,10 +2,11 @@
 # Interop check: `swiftquant quantize` must write the same compressed-tensors checkpoint as
 # llm-compressor 0.14 (QuantizationModifier), tensor for tensor, bit for bit; and for SmolLM2,
 # `swiftquant eval` of our output must give transformers' perplexity of the same output (E(512, 8192))
-# within 0.1 %.
+# within 0.1 % (1 % when the case quantizes activations, see 4.).
 #
 #   usage: scripts/interop/run.sh [--models stories260K,smollm2-135m] [--cases w4a16_g64,int8_static,...]
-#                                 [--ppl smollm2|all|none] [--keep DIR] [--scale-rtol X] [--ppl-rtol X]
+#                                 [--ppl smollm2|all|none] [--keep DIR] [--scale-rtol X]
+#                                 [--ppl-rtol X] [--ppl-rtol-act X]
 #
 # For each model (stories260K; smollm2-135m when ../shared/models/smollm2-135m/model.safetensors exists)
 # and case (scripts/interop/llmc_quantize.py --list-cases):
@@ -13,7 +14,13 @@
 #      (scripts/interop/make_ref.sh; $SWIFTQUANT_LLMC_REFS overrides the folder);
 #   2. `swiftquant quantize` with the equivalent flags writes a temporary folder;
 #   3. scripts/interop/compare_checkpoints.py reference vs ours (calibrated cases: --scale-rtol 1e-3);
-#   4. (SmolLM2) transformers_ppl.py and `swiftquant eval --json` on our output, |Δ| / ppl ≤ 1e-3.
+#   4. (SmolLM2) transformers_ppl.py and `swiftquant eval --json` on our output: |Δ| / ppl ≤ 1e-3
+#      (--ppl-rtol) for weight-only cases, ≤ 1e-2 (--ppl-rtol-act) for cases that quantize the Linear
+#      inputs (w8a8, fp8_dynamic, int8_static, fp8_static). Why two: with quantized activations the
+#      perplexity is numerically chaotic — last-bit differences in a GEMM flip activation roundings,
+#      which cascade through the layers. transformers alone, on the same checkpoint and machine, gives
+#      W8A8 36.966107 with its AVX-512 kernels and 37.175271 with ATEN_CPU_CAPABILITY=avx2 (0.57 %),
+#      while weight-only W4A16 moves by 7e-6 (52.318558 vs 52.318173).
 # Prints a summary table; exit 0 = everything passed, 1 = something failed, 2 = `swiftquant quantize`
 # is not available yet (or bad usage).
 set -uo pipefail
@@ -28,6 +35,7 @@ PPL=smollm2
 KEEP=""
 SCALE_RTOL=1e-3
 PPL_RTOL=1e-3
+PPL_RTOL_ACT=1e-2
 while [ $# -gt 0 ]; do
     case "$1" in
         --models) MODELS="$2"; shift 2 ;;
@@ -36,7 +44,8 @@ while [ $# -gt 0 ]; do
         --keep) KEEP="$2"; shift 2 ;;
         --scale-rtol) SCALE_RTOL="$2"; shift 2 ;;
         --ppl-rtol) PPL_RTOL="$2"; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        --ppl-rtol-act) PPL_RTOL_ACT="$2"; shift 2 ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -148,10 +157,13 @@ for m in $MODELS; do
                         status=FAIL; note="${note:+$note; }transformers_ppl failed: $(tail -n1 "$D/tf.eval.log")"; tf_ppl="${tf_ppl:--}"
                     fi
                     if [ "$ours_ppl" != - ] && [ "$tf_ppl" != - ]; then
+                        tol="$PPL_RTOL"
+                        [ "$(field "$D/describe.json" activation_quantized)" = True ] && tol="$PPL_RTOL_ACT"
                         rel="$(python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.2e" % (abs(a-b)/b))' "$ours_ppl" "$tf_ppl")"
-                        if ! python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$rel" "$PPL_RTOL"; then
-                            status=FAIL; note="${note:+$note; }ppl differs by more than $PPL_RTOL"
+                        if ! python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$rel" "$tol"; then
+                            status=FAIL; note="${note:+$note; }ppl differs by more than $tol"
                         fi
+                        rel="$rel (tol $tol)"
                         ours_ppl="$(printf '%.6f' "$ours_ppl")"; tf_ppl="$(printf '%.6f' "$tf_ppl")"
                     fi
                 fi
