@@ -20,25 +20,30 @@ public struct Attention: Sendable {
     public var kvObserver: KVObserver?
 
     /// Runs attention for `x` (T × hidden) whose first row sits at `start`; appends to `cache` when given.
-    func callAsFunction(_ x: Matrix, rope: RotaryEmbedding, start: Int, cache: inout [Float]?, cachedValues: inout [Float]?) -> Matrix {
+    func callAsFunction(_ x: Matrix, rope: RotaryEmbedding, start: Int, cache: inout [Float]?, cachedValues: inout [Float]?,
+                        precision: ForwardPrecision = .float32) -> Matrix {
         let tokens = x.rows
-        var q = qProj(x)
-        var k = kProj(x)
-        let v = vProj(x)
+        var q = qProj(x, precision: precision)
+        var k = kProj(x, precision: precision)
+        let v = vProj(x, precision: precision)
         let qWidth = heads * headDim
         let kvWidth = kvHeads * headDim
-        if let qNorm { q.data.withUnsafeMutableBufferPointer { qNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: heads, stride: qWidth) } }
-        if let kNorm { k.data.withUnsafeMutableBufferPointer { kNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: kvHeads, stride: kvWidth) } }
-        let (cosTable, sinTable) = rope.tables(start: start, count: tokens)
+        if let qNorm { q.data.withUnsafeMutableBufferPointer { qNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: heads, stride: qWidth, precision: precision) } }
+        if let kNorm { k.data.withUnsafeMutableBufferPointer { kNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: kvHeads, stride: kvWidth, precision: precision) } }
+        var (cosTable, sinTable) = rope.tables(start: start, count: tokens)
+        if precision == .bfloat16 {
+            cosTable = cosTable.map { precision.round($0) }
+            sinTable = sinTable.map { precision.round($0) }
+        }
         cosTable.withUnsafeBufferPointer { c in
             sinTable.withUnsafeBufferPointer { s in
                 q.data.withUnsafeMutableBufferPointer {
                     RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: heads, dim: headDim, stride: qWidth,
-                                          cos: c.baseAddress!, sin: s.baseAddress!)
+                                          cos: c.baseAddress!, sin: s.baseAddress!, precision: precision)
                 }
                 k.data.withUnsafeMutableBufferPointer {
                     RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: kvHeads, dim: headDim, stride: kvWidth,
-                                          cos: c.baseAddress!, sin: s.baseAddress!)
+                                          cos: c.baseAddress!, sin: s.baseAddress!, precision: precision)
                 }
             }
         }
@@ -61,12 +66,12 @@ public struct Attention: Sendable {
                         AttentionKernel.attend(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!,
                                                out: op.baseAddress!, queries: tokens, keys: keyCount,
                                                heads: heads, kvHeads: kvHeads, headDim: headDim,
-                                               scale: scale, window: window)
+                                               scale: scale, window: window, precision: precision)
                     }
                 }
             }
         }
-        return oProj(attended)
+        return oProj(attended, precision: precision)
     }
 }
 
@@ -91,10 +96,21 @@ public struct MLP: Sendable {
     public var upProj: Linear
     public var downProj: Linear
 
-    func callAsFunction(_ x: Matrix) -> Matrix {
-        var gate = gateProj(x)
-        let up = upProj(x)
+    func callAsFunction(_ x: Matrix, precision: ForwardPrecision = .float32) -> Matrix {
+        var gate = gateProj(x, precision: precision)
+        let up = upProj(x, precision: precision)
         let count = gate.count
+        if precision == .bfloat16 {
+            gate.data.withUnsafeMutableBufferPointer { gp in
+                up.data.withUnsafeBufferPointer { upp in
+                    VectorMath.silu(gp.baseAddress!, count: count)
+                    VectorMath.roundToBF16(gp.baseAddress!, count: count)
+                    VectorMath.multiply(gp.baseAddress!, upp.baseAddress!, count: count)
+                    VectorMath.roundToBF16(gp.baseAddress!, count: count)
+                }
+            }
+            return downProj(gate, precision: precision)
+        }
         gate.data.withUnsafeMutableBufferPointer { gp in
             up.data.withUnsafeBufferPointer { upp in
                 let g = gp.baseAddress!, u = upp.baseAddress!
@@ -121,11 +137,14 @@ public struct DecoderLayer: Sendable {
 
     /// Applies the block to `hidden` in place.
     public func forward(_ hidden: inout Matrix, rope: RotaryEmbedding, start: Int,
-                        cacheKeys: inout [Float]?, cacheValues: inout [Float]?) {
-        let attended = attention(inputLayerNorm(hidden), rope: rope, start: start, cache: &cacheKeys, cachedValues: &cacheValues)
+                        cacheKeys: inout [Float]?, cacheValues: inout [Float]?, precision: ForwardPrecision = .float32) {
+        let attended = attention(inputLayerNorm(hidden, precision: precision), rope: rope, start: start,
+                                 cache: &cacheKeys, cachedValues: &cacheValues, precision: precision)
         Self.addInPlace(&hidden, attended)
-        let mlpOut = mlp(postAttentionLayerNorm(hidden))
+        precision.round(&hidden)
+        let mlpOut = mlp(postAttentionLayerNorm(hidden, precision: precision), precision: precision)
         Self.addInPlace(&hidden, mlpOut)
+        precision.round(&hidden)
     }
 
     static func addInPlace(_ a: inout Matrix, _ b: Matrix) {

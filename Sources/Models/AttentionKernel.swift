@@ -11,8 +11,9 @@ enum AttentionKernel {
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
         out: UnsafeMutablePointer<Float>,
         queries: Int, keys: Int, heads: Int, kvHeads: Int, headDim: Int,
-        scale: Float, window: Int?
+        scale: Float, window: Int?, precision: ForwardPrecision = .float32
     ) {
+        let bf16 = precision == .bfloat16
         let qStride = heads * headDim
         let kvStride = kvHeads * headDim
         let groups = heads / kvHeads
@@ -32,10 +33,16 @@ enum AttentionKernel {
             let width = lastKey - firstKey
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
             defer { scores.deallocate() }
+            // bf16 (eager attention): round q·kᵀ, then the scaled scores, then the fp32 softmax.
             BLAS.gemmABt(m: rows, n: width, k: headDim,
                          a: q + r0 * qStride + head * headDim, lda: qStride,
                          b: k + firstKey * kvStride + kvHead * headDim, ldb: kvStride,
-                         c: scores, ldc: width, alpha: scale)
+                         c: scores, ldc: width, alpha: bf16 ? 1 : scale)
+            if bf16 {
+                VectorMath.roundToBF16(scores, count: rows * width)
+                VectorMath.scale(scores, count: rows * width, by: scale)
+                VectorMath.roundToBF16(scores, count: rows * width)
+            }
             for i in 0..<rows {
                 let position = offset + r0 + i
                 let lo = window.map { max(firstKey, position - $0 + 1) } ?? firstKey
@@ -45,11 +52,15 @@ enum AttentionKernel {
                 VectorMath.softmaxInPlace(row + validStart, count: validEnd - validStart)
                 if validStart > 0 { row.update(repeating: 0, count: validStart) }
                 if validEnd < width { (row + validEnd).update(repeating: 0, count: width - validEnd) }
+                if bf16 { VectorMath.roundToBF16(row, count: width) }
             }
             BLAS.gemmAB(m: rows, n: headDim, k: width,
                         a: scores, lda: width,
                         b: v + firstKey * kvStride + kvHead * headDim, ldb: kvStride,
                         c: out + r0 * qStride + head * headDim, ldc: qStride)
+            if bf16 {
+                for i in 0..<rows { VectorMath.roundToBF16(out + (r0 + i) * qStride + head * headDim, count: headDim) }
+            }
         }
     }
 }

@@ -24,13 +24,17 @@ public struct Linear: Sendable {
     public var outFeatures: Int { weight.rows }
 
     /// Applies the layer to rows of `x`.
-    public func callAsFunction(_ x: Matrix) -> Matrix {
+    public func callAsFunction(_ x: Matrix, precision: ForwardPrecision = .float32) -> Matrix {
+        var y: Matrix
         if let inputTransform {
             var transformed = x
             inputTransform.apply(&transformed, path)
-            return BLAS.linear(transformed, weight: weight, bias: bias)
+            y = BLAS.linear(transformed, weight: weight, bias: bias)
+        } else {
+            y = BLAS.linear(x, weight: weight, bias: bias)
         }
-        return BLAS.linear(x, weight: weight, bias: bias)
+        precision.round(&y)
+        return y
     }
 }
 
@@ -61,8 +65,14 @@ public struct RMSNorm: Sendable {
         self.eps = eps
     }
 
-    /// Normalizes every row of `x`.
-    public func callAsFunction(_ x: Matrix) -> Matrix {
+    /// Normalizes every row of `x`. In bf16 the normalized row is rounded before the scale
+    /// multiplies it and again after, as transformers' RMSNorm does for bf16 inputs.
+    public func callAsFunction(_ x: Matrix, precision: ForwardPrecision = .float32) -> Matrix {
+        if precision == .bfloat16 {
+            var out = x
+            out.data.withUnsafeMutableBufferPointer { applyInPlace($0.baseAddress!, rows: x.rows, heads: 1, stride: x.cols, precision: precision) }
+            return out
+        }
         var out = Matrix(rows: x.rows, cols: x.cols)
         let width = x.cols
         x.data.withUnsafeBufferPointer { xp in
@@ -82,17 +92,27 @@ public struct RMSNorm: Sendable {
     }
 
     /// Normalizes `count` vectors of width `weight.count` stored with a stride, in place.
-    public func applyInPlace(_ p: UnsafeMutablePointer<Float>, rows: Int, heads: Int, stride: Int) {
+    public func applyInPlace(_ p: UnsafeMutablePointer<Float>, rows: Int, heads: Int, stride: Int,
+                             precision: ForwardPrecision = .float32) {
         let width = weight.count
         weight.withUnsafeBufferPointer { wp in
             let wBase = wp.baseAddress!
-            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: width)
-            defer { tmp.deallocate() }
-            for r in 0..<rows {
-                for h in 0..<heads {
-                    let v = p + r * stride + h * width
-                    VectorMath.rmsNorm(v, weight: wBase, eps: eps, count: width, into: tmp)
-                    v.update(from: tmp, count: width)
+            let ones = [Float](repeating: 1, count: width)
+            ones.withUnsafeBufferPointer { op in
+                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: width)
+                defer { tmp.deallocate() }
+                for r in 0..<rows {
+                    for h in 0..<heads {
+                        let v = p + r * stride + h * width
+                        if precision == .bfloat16 {
+                            VectorMath.rmsNorm(v, weight: op.baseAddress!, eps: eps, count: width, into: tmp)
+                            VectorMath.roundToBF16(tmp, count: width)
+                            for i in 0..<width { v[i] = FloatBits.roundToBF16(wBase[i] * tmp[i]) }
+                        } else {
+                            VectorMath.rmsNorm(v, weight: wBase, eps: eps, count: width, into: tmp)
+                            v.update(from: tmp, count: width)
+                        }
+                    }
                 }
             }
         }

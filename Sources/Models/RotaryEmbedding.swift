@@ -56,8 +56,23 @@ public struct RotaryEmbedding: Sendable {
 
     /// Rotates every head of `x` (rows × heads·dim, row stride `stride`) in place: rotate-half convention.
     public static func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, dim: Int, stride: Int,
-                             cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
+                             cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, precision: ForwardPrecision = .float32) {
         let half = dim / 2
+        if precision == .bfloat16 {
+            // q·cos + rotate_half(q)·sin with each product and the sum rounded (cos/sin already bf16).
+            for t in 0..<rows {
+                let c = cos + t * half, s = sin + t * half
+                for h in 0..<heads {
+                    let v = x + t * stride + h * dim
+                    for i in 0..<half {
+                        let a = v[i], b = v[i + half]
+                        v[i] = precision.round(precision.round(a * c[i]) + precision.round(-b * s[i]))
+                        v[i + half] = precision.round(precision.round(b * c[i]) + precision.round(a * s[i]))
+                    }
+                }
+            }
+            return
+        }
         for t in 0..<rows {
             let c = cos + t * half
             let s = sin + t * half

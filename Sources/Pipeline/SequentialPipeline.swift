@@ -40,6 +40,8 @@ public struct SequentialPipeline {
             hidden = calibration.samples.map { ids in Self.embed(ids, table: embedding, width: config.hiddenSize) }
         }
         let rope = RotaryEmbedding(dim: config.headDim, base: config.ropeTheta, scaling: config.ropeScaling)
+        // Calibrate with the checkpoint's own arithmetic (llm-compressor runs bf16 models in bf16).
+        let precision: ForwardPrecision = dtype == .bfloat16 ? .bfloat16 : .float32
         for index in 0..<config.numLayers {
             progress?("layer \(index + 1)/\(config.numLayers)")
             var layer = try CausalLM.loadLayer(index, from: directory)
@@ -49,7 +51,7 @@ public struct SequentialPipeline {
                 try attachObservers(&layer, store: &observers, dtype: dtype)
                 for s in hidden.indices {
                     var none: [Float]? = nil, noneV: [Float]? = nil
-                    layer.forward(&hidden[s], rope: rope, start: 0, cacheKeys: &none, cacheValues: &noneV)
+                    layer.forward(&hidden[s], rope: rope, start: 0, cacheKeys: &none, cacheValues: &noneV, precision: precision)
                 }
             }
             try exportLayer(index, layer, observers: observers, dtype: dtype, format: format)

@@ -31,6 +31,12 @@ public struct Matrix: Sendable, Equatable {
         set { data[row * cols + col] = newValue }
     }
 
+    /// Rounds every element to bf16 in place.
+    public mutating func roundToBF16() {
+        let n = count
+        data.withUnsafeMutableBufferPointer { VectorMath.roundToBF16($0.baseAddress!, count: n) }
+    }
+
     /// A copy of one row.
     public func row(_ index: Int) -> [Float] {
         Array(data[(index * cols)..<((index + 1) * cols)])

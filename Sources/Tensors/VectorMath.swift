@@ -140,6 +140,52 @@ public enum VectorMath {
         }
     }
 
+    /// Rounds `count` values to the nearest bf16 value in place (round half to even), as a cast to
+    /// torch.bfloat16 does.
+    @inlinable
+    public static func roundToBF16(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let bits = unsafeBitCast(load(p + i), to: SIMD16<UInt32>.self)
+            let rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) & 0xFFFF_0000
+            store(unsafeBitCast(rounded, to: V.self), p + i)
+            i += 16
+        }
+        while i < count {
+            p[i] = FloatBits.roundToBF16(p[i])
+            i += 1
+        }
+    }
+
+    /// x[i] = silu(x[i]) = x / (1 + e^(−x)).
+    @inlinable
+    public static func silu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let g = load(x + i)
+            store(g / (1 + exp(-g)), x + i)
+            i += 16
+        }
+        while i < count {
+            x[i] = x[i] / (1 + exp(-x[i]))
+            i += 1
+        }
+    }
+
+    /// a[i] *= b[i].
+    @inlinable
+    public static func multiply(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            store(load(a + i) * load(b + i), a + i)
+            i += 16
+        }
+        while i < count {
+            a[i] *= b[i]
+            i += 1
+        }
+    }
+
     /// a[i] += b[i].
     @inlinable
     public static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {

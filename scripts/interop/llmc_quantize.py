@@ -214,7 +214,16 @@ def main():
     if desc["calibrated"]:
         from datasets import Dataset
         samples = calib_ids(n, L, a.model, a.corpus)
-        ds = Dataset.from_dict({"input_ids": samples, "attention_mask": [[1] * L for _ in range(n)]})
+        # llm-compressor's LengthAwareSampler visits rows in torch.argsort(lengths, descending=True)
+        # order, which is not stable: for 64 equal lengths it is [48, 33..47, 32, 49..63, 16, 1..15,
+        # 0, 17..31]. The moving-average (minmax) observer depends on that order, so place sample k at
+        # row order[k]: the sampler then feeds C(n, L) in its own order 0..n-1, as SwiftQuant does.
+        import torch
+        order = torch.argsort(torch.tensor([L] * n), descending=True).tolist()
+        rows = [None] * n
+        for k, row in enumerate(order):
+            rows[row] = samples[k]
+        ds = Dataset.from_dict({"input_ids": rows, "attention_mask": [[1] * L for _ in range(n)]})
         kwargs = dict(dataset=ds, num_calibration_samples=n, max_seq_length=L,
                       shuffle_calibration_samples=False, batch_size=1)
     print(f"case {a.case} model {desc['model']} ignore {desc['ignore']} "
