@@ -108,7 +108,9 @@ struct Quantize: ParsableCommand {
     private func resolveRecipe() throws -> ([(name: String, scheme: QuantizationScheme)], [String], String?, [FormatConfig]) {
         if let recipe {
             let parsed = try RecipeParser.load(contentsOf: URL(fileURLWithPath: recipe))
-            let ignoreList = parsed.ignore + ignore
+            var ignoreList = parsed.ignore + ignore
+            // msModelSlim's runner visits decoder layers only: lm_head is never quantized there.
+            if parsed.syntax == .modelSlimV1, !ignoreList.contains("lm_head") { ignoreList.append("lm_head") }
             return (parsed.groups, ignoreList, parsed.text, parsed.save)
         }
         guard let scheme else { throw CLIError("give --scheme or --recipe") }
