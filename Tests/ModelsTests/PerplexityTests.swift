@@ -22,6 +22,7 @@ struct PerplexityTests {
             let expected = try #require((entry["ppl"] as? NSNumber)?.doubleValue)
             let result = try Perplexity.evaluate(model: lm, ids: ids, ctx: ctx, tokens: tokens)
             let relative = abs(result.ppl - expected) / expected
+            print("\(name) E(\(ctx), \(tokens)) = \(result.ppl) (transformers \(expected), relative \(relative))")
             #expect(relative <= 5e-4, "E(\(ctx), \(tokens)) = \(result.ppl), transformers \(expected)")
             #expect(result.predictions == (entry["predictions"] as? NSNumber)?.intValue)
         }

@@ -20,6 +20,7 @@ struct TinyArchitectureTests {
         try #require(logits.count == expected.count)
         var worst: Float = 0
         for i in 0..<expected.count { worst = max(worst, abs(logits.data[i] - expected[i])) }
+        print("\(name): max |Δlogit| vs transformers = \(worst)")
         #expect(worst <= 1e-4, "\(name): max |Δlogit| = \(worst)")
     }
 
