@@ -130,7 +130,9 @@ struct CompressedTensorsDecoder {
         guard scaleRows == 1 || scaleRows == rows, scaleCols >= 1, cols % scaleCols == 0 else {
             throw QuantizationError("\(path): weight_scale shape \(scaleInfo.shape) does not fit a \(rows)×\(cols) weight")
         }
-        let q = QuantizedWeight(rows: rows, cols: cols, args: args, dtype: dtype, values: values, scales: scales,
+        // Dequantize in fp32, as transformers does when it loads the checkpoint with dtype=float32
+        // (the scale parameters are fp32 by then): (q − zp)·scale is exact in fp32 for ≤ 8-bit q.
+        let q = QuantizedWeight(rows: rows, cols: cols, args: args, dtype: .float32, values: values, scales: scales,
                                 zeroPoints: zeros, scaleRows: scaleRows, scaleCols: scaleCols)
         return q.dequantized()
     }
