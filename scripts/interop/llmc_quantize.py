@@ -23,6 +23,13 @@ intermediate_size is not a multiple of the group size, e.g. stories260K's 172 â€
 
 Calibration = C(n, L) of ../shared/docs/evaluation.md from the second half of wiki.test.raw
 (default C(64, 512), C(16, 128) for stories* models), fed pre-tokenised, batch size 1, no shuffling.
+NOTE: even without shuffling llm-compressor does not visit the samples in dataset order: its
+LengthAwareSampler iterates an unstable torch.argsort of the (equal) lengths, see llmc_sample_order.py
+(identity for n <= 16; for n = 64: 48, 33..47, 32, 49..63, 16, 1..15, 0, 17..31). The moving-average
+(minmax) observer depends on that order. --calib-order natural (default) pre-permutes the dataset so
+that llm-compressor visits C(n, L) in order 0..n-1, as SwiftQuant does; --calib-order llmc feeds the
+dataset in C(n, L) order and lets the sampler permute it (what a plain oneshot call does). The order
+actually visited is printed ("calibration visit order") and recorded by make_ref.sh.
 """
 import argparse, json, os, shutil, sys, tempfile, time
 
@@ -181,6 +188,9 @@ def main():
     ap.add_argument("--corpus", default=CORPUS, help="calibration corpus (default wiki.test.raw)")
     ap.add_argument("--ignore-down-proj", choices=["auto", "yes", "no"], default="auto",
                     help="add re:.*down_proj$ to ignore (auto: group cases when intermediate_size %% g != 0)")
+    ap.add_argument("--calib-order", choices=["natural", "llmc"], default="natural",
+                    help="natural: llm-compressor visits C(n, L) in order 0..n-1 (default); llmc: dataset in "
+                         "C(n, L) order, llm-compressor's unstable length sort permutes it")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--describe", action="store_true", help="print the case as JSON and exit (no torch)")
     ap.add_argument("--list-cases", action="store_true")
@@ -193,6 +203,8 @@ def main():
     n0, L0 = default_calib(a.model)
     n, L = a.samples or n0, a.seqlen or L0
     desc = describe(a.case, a.model, n, L, a.ignore_down_proj)
+    if desc["calibrated"]:
+        desc["calib_order"] = a.calib_order
     if a.describe:
         print(json.dumps(desc))
         return
@@ -218,12 +230,20 @@ def main():
         # order, which is not stable: for 64 equal lengths it is [48, 33..47, 32, 49..63, 16, 1..15,
         # 0, 17..31]. The moving-average (minmax) observer depends on that order, so place sample k at
         # row order[k]: the sampler then feeds C(n, L) in its own order 0..n-1, as SwiftQuant does.
+        from llmcompressor.datasets.utils import LengthAwareSampler
         import torch
-        order = torch.argsort(torch.tensor([L] * n), descending=True).tolist()
-        rows = [None] * n
-        for k, row in enumerate(order):
-            rows[row] = samples[k]
-        ds = Dataset.from_dict({"input_ids": rows, "attention_mask": [[1] * L for _ in range(n)]})
+        index = list(range(n))                  # index[row] = which sample of C(n, L) sits in dataset row
+        if a.calib_order == "natural":
+            order = torch.argsort(torch.tensor([L] * n), descending=True).tolist()
+            for k, row in enumerate(order):
+                index[row] = k
+        ds = Dataset.from_dict({"input_ids": [samples[i] for i in index],
+                                "attention_mask": [[1] * L for _ in range(n)]})
+        visit = [index[row] for row in LengthAwareSampler(ds, num_samples=n, batch_size=1)]
+        if a.calib_order == "natural" and visit != list(range(n)):
+            raise SystemExit(f"calibration: llm-compressor would visit {visit}, not 0..{n - 1}")
+        desc["calib_visit_order"] = visit
+        print(f"calibration visit order (indices into C({n}, {L})): {visit}", flush=True)
         kwargs = dict(dataset=ds, num_calibration_samples=n, max_seq_length=L,
                       shuffle_calibration_samples=False, batch_size=1)
     print(f"case {a.case} model {desc['model']} ignore {desc['ignore']} "
@@ -247,7 +267,9 @@ def main():
             shutil.copy(os.path.join(a.model, fn), a.out)  # original tokenizer files, unchanged
     wall = time.perf_counter() - t_start
     print(f"SAVED {a.out}", flush=True)
-    print(json.dumps({"case": a.case, "model": desc["model"], "out": a.out, "oneshot_seconds": round(t_oneshot, 3),
+    print(json.dumps({"case": a.case, "model": desc["model"], "out": a.out,
+                      "calib_order": desc.get("calib_order"), "calib_visit_order": desc.get("calib_visit_order"),
+                      "oneshot_seconds": round(t_oneshot, 3),
                       "save_seconds": round(t_save, 3), "wall_seconds_in_process": round(wall, 3)}), flush=True)
 
 

@@ -6,11 +6,13 @@
 #
 #   usage: scripts/interop/run.sh [--models stories260K,smollm2-135m] [--cases w4a16_g64,int8_static,...]
 #                                 [--ppl smollm2|all|none] [--keep DIR] [--scale-rtol X]
-#                                 [--ppl-rtol X] [--ppl-rtol-act X]
+#                                 [--ppl-rtol X] [--ppl-rtol-act X] [--regen-refs]
 #
 # For each model (stories260K; smollm2-135m when ../shared/models/smollm2-135m/model.safetensors exists)
 # and case (scripts/interop/llmc_quantize.py --list-cases):
-#   1. the llm-compressor reference ~/.cache/swiftquant/llmc-refs/<model>/<case> is created if missing
+#   1. the llm-compressor reference ~/.cache/swiftquant/llmc-refs/<model>/<case> is created if missing,
+#      if --regen-refs is given, or if a calibrated reference was not made with --calib-order natural
+#      (llm-compressor visiting C(n, L) in order 0..n-1, as swiftquant does; see llmc_sample_order.py)
 #      (scripts/interop/make_ref.sh; $SWIFTQUANT_LLMC_REFS overrides the folder);
 #   2. `swiftquant quantize` with the equivalent flags writes a temporary folder;
 #   3. scripts/interop/compare_checkpoints.py reference vs ours (calibrated cases: --scale-rtol 1e-3);
@@ -36,6 +38,7 @@ KEEP=""
 SCALE_RTOL=1e-3
 PPL_RTOL=1e-3
 PPL_RTOL_ACT=1e-2
+REGEN=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --models) MODELS="$2"; shift 2 ;;
@@ -45,7 +48,8 @@ while [ $# -gt 0 ]; do
         --scale-rtol) SCALE_RTOL="$2"; shift 2 ;;
         --ppl-rtol) PPL_RTOL="$2"; shift 2 ;;
         --ppl-rtol-act) PPL_RTOL_ACT="$2"; shift 2 ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        --regen-refs) REGEN=1; shift ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -108,8 +112,13 @@ for m in $MODELS; do
         python3 "$HERE/llmc_quantize.py" --model "$MDIR" --case "$c" --describe >"$D/describe.json"
         REF="$REFS/$m/$c"
         status=PASS; note=""; ident="-"; scale="-"; ours_ppl="-"; tf_ppl="-"; rel="-"
-        if [ ! -f "$REF/config.json" ]; then
-            if ! bash "$HERE/make_ref.sh" "$MDIR" "$c"; then
+        stale=0
+        if [ "$(field "$D/describe.json" calibrated)" = True ] &&
+            [ "$(field "$REFS/$m/$c.run.json" describe.calib_order 2>/dev/null)" != natural ]; then
+            stale=1; echo "   reference $REF was not made with --calib-order natural: regenerating" >&2
+        fi
+        if [ ! -f "$REF/config.json" ] || [ $REGEN = 1 ] || [ $stale = 1 ]; then
+            if ! bash "$HERE/make_ref.sh" "$MDIR" "$c" --calib-order natural; then
                 status=FAIL; note="llm-compressor reference failed (see $REFS/$m/$c.log)"
             fi
         fi
