@@ -62,8 +62,8 @@ public enum Perplexity {
         var r0 = 0
         while r0 < scored {
             let r1 = min(scored, r0 + logitRows)
-            let logits = model.logits(normalized: hidden.rows(r0..<r1))
-            total += chunkNLL(logits, targets: Array(window[(r0 + 1)...(r1)]))
+            let logits = Profile.time("head") { model.logits(normalized: hidden.rows(r0..<r1)) }
+            total += Profile.time("nll") { chunkNLL(logits, targets: Array(window[(r0 + 1)...(r1)])) }
             r0 = r1
         }
         return total

@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 
 /// Multi-head self-attention with grouped KV heads, optional q/k RMSNorm (Qwen3) and RoPE.
@@ -23,13 +24,14 @@ public struct Attention: Sendable {
     func callAsFunction(_ x: Matrix, rope: RotaryEmbedding, start: Int, cache: inout [Float]?, cachedValues: inout [Float]?,
                         precision: ForwardPrecision = .float32) -> Matrix {
         let tokens = x.rows
-        var q = qProj(x, precision: precision)
-        var k = kProj(x, precision: precision)
-        let v = vProj(x, precision: precision)
+        var q = Profile.time("qkv") { qProj(x, precision: precision) }
+        var k = Profile.time("qkv") { kProj(x, precision: precision) }
+        let v = Profile.time("qkv") { vProj(x, precision: precision) }
         let qWidth = heads * headDim
         let kvWidth = kvHeads * headDim
         if let qNorm { q.data.withUnsafeMutableBufferPointer { qNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: heads, stride: qWidth, precision: precision) } }
         if let kNorm { k.data.withUnsafeMutableBufferPointer { kNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: kvHeads, stride: kvWidth, precision: precision) } }
+        let ropeStart = DispatchTime.now().uptimeNanoseconds
         var (cosTable, sinTable) = rope.tables(start: start, count: tokens)
         if precision == .bfloat16 {
             cosTable = cosTable.map { precision.round($0) }
@@ -47,6 +49,7 @@ public struct Attention: Sendable {
                 }
             }
         }
+        if Profile.enabled { Profile.record("rope", Double(DispatchTime.now().uptimeNanoseconds - ropeStart) / 1e9) }
         kvObserver?.observe(keys: k, values: v, path: qProj.path)
         var keys = k.data
         var values = v.data
@@ -57,21 +60,23 @@ public struct Attention: Sendable {
             values = cachedValues!
         }
         let keyCount = keys.count / kvWidth
-        var attended = Matrix(rows: tokens, cols: qWidth)
         let scale = 1 / Float(headDim).squareRoot()
-        q.data.withUnsafeBufferPointer { qp in
-            keys.withUnsafeBufferPointer { kp in
-                values.withUnsafeBufferPointer { vp in
-                    attended.data.withUnsafeMutableBufferPointer { op in
-                        AttentionKernel.attend(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!,
-                                               out: op.baseAddress!, queries: tokens, keys: keyCount,
-                                               heads: heads, kvHeads: kvHeads, headDim: headDim,
-                                               scale: scale, window: window, precision: precision)
+        // The kernel writes every output element.
+        let attended = Profile.time("attend") {
+            Matrix(rows: tokens, cols: qWidth) { op in
+                q.data.withUnsafeBufferPointer { qp in
+                    keys.withUnsafeBufferPointer { kp in
+                        values.withUnsafeBufferPointer { vp in
+                            AttentionKernel.attend(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!,
+                                                   out: op.baseAddress!, queries: tokens, keys: keyCount,
+                                                   heads: heads, kvHeads: kvHeads, headDim: headDim,
+                                                   scale: scale, window: window, precision: precision)
+                        }
                     }
                 }
             }
         }
-        return oProj(attended, precision: precision)
+        return Profile.time("o") { oProj(attended, precision: precision) }
     }
 }
 
@@ -97,8 +102,8 @@ public struct MLP: Sendable {
     public var downProj: Linear
 
     func callAsFunction(_ x: Matrix, precision: ForwardPrecision = .float32) -> Matrix {
-        var gate = gateProj(x, precision: precision)
-        let up = upProj(x, precision: precision)
+        var gate = Profile.time("gate_up") { gateProj(x, precision: precision) }
+        let up = Profile.time("gate_up") { upProj(x, precision: precision) }
         let count = gate.count
         if precision == .bfloat16 {
             gate.data.withUnsafeMutableBufferPointer { gp in
@@ -111,6 +116,7 @@ public struct MLP: Sendable {
             }
             return downProj(gate, precision: precision)
         }
+        Profile.time("swiglu") {
         gate.data.withUnsafeMutableBufferPointer { gp in
             up.data.withUnsafeBufferPointer { upp in
                 let g = gp.baseAddress!, u = upp.baseAddress!
@@ -119,7 +125,8 @@ public struct MLP: Sendable {
                 }
             }
         }
-        return downProj(gate)
+        }
+        return Profile.time("down") { downProj(gate) }
     }
 }
 
@@ -138,12 +145,14 @@ public struct DecoderLayer: Sendable {
     /// Applies the block to `hidden` in place.
     public func forward(_ hidden: inout Matrix, rope: RotaryEmbedding, start: Int,
                         cacheKeys: inout [Float]?, cacheValues: inout [Float]?, precision: ForwardPrecision = .float32) {
-        let attended = attention(inputLayerNorm(hidden, precision: precision), rope: rope, start: start,
+        let normed = Profile.time("norm") { inputLayerNorm(hidden, precision: precision) }
+        let attended = attention(normed, rope: rope, start: start,
                                  cache: &cacheKeys, cachedValues: &cacheValues, precision: precision)
-        Self.addInPlace(&hidden, attended)
+        Profile.time("residual") { Self.addInPlace(&hidden, attended) }
         precision.round(&hidden)
-        let mlpOut = mlp(postAttentionLayerNorm(hidden, precision: precision), precision: precision)
-        Self.addInPlace(&hidden, mlpOut)
+        let normed2 = Profile.time("norm") { postAttentionLayerNorm(hidden, precision: precision) }
+        let mlpOut = mlp(normed2, precision: precision)
+        Profile.time("residual") { Self.addInPlace(&hidden, mlpOut) }
         precision.round(&hidden)
     }
 

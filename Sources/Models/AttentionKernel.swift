@@ -1,11 +1,13 @@
 import Tensors
 
-/// Causal grouped-query attention over row-major buffers, tiled by query blocks so that a block's
-/// scores stay in cache; (head, block) tiles run in parallel with single-threaded BLAS calls.
+/// Causal grouped-query attention over row-major buffers. Work is tiled by (KV head, query block):
+/// the query rows of every head sharing a KV head are stacked into one matrix, so each tile runs two
+/// larger GEMMs (scores, then values) against its K and V once; tiles run in parallel with
+/// single-threaded BLAS calls.
 enum AttentionKernel {
-    static let blockRows = 64
+    static let blockRows = 128
 
-    /// out[t, h·d ..< (h+1)·d] = softmax(scale · q_t,h · K_gᵀ, causal / windowed) · V_g.
+    /// out[t, h·d ..< (h+1)·d] = softmax(scale · q_t,h · K_gᵀ, causal / windowed) · V_g, g = h / (heads / kvHeads).
     /// `q`: T × (heads·d); `k`, `v`: L × (kvHeads·d) with L ≥ T; query t sits at position L − T + t.
     static func attend(
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
@@ -20,46 +22,60 @@ enum AttentionKernel {
         let blocks = (queries + blockRows - 1) / blockRows
         let offset = keys - queries
         // Later blocks are more expensive (more keys); schedule them first for balance.
-        Parallel.forEach(heads * blocks) { task in
-            let block = blocks - 1 - task / heads
-            let head = task % heads
-            let kvHead = head / groups
+        Parallel.forEach(kvHeads * blocks) { task in
+            let block = blocks - 1 - task / kvHeads
+            let kvHead = task % kvHeads
             let r0 = block * blockRows
-            let r1 = min(queries, r0 + blockRows)
-            let rows = r1 - r0
-            let lastKey = offset + r1            // exclusive
+            let rows = min(queries, r0 + blockRows) - r0
+            let lastKey = offset + r0 + rows            // exclusive
             var firstKey = 0
             if let window { firstKey = max(0, offset + r0 - window + 1) }
             let width = lastKey - firstKey
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
-            defer { scores.deallocate() }
-            // bf16 (eager attention): round q·kᵀ, then the scaled scores, then the fp32 softmax.
-            BLAS.gemmABt(m: rows, n: width, k: headDim,
-                         a: q + r0 * qStride + head * headDim, lda: qStride,
-                         b: k + firstKey * kvStride + kvHead * headDim, ldb: kvStride,
-                         c: scores, ldc: width, alpha: bf16 ? 1 : scale)
-            if bf16 {
-                VectorMath.roundToBF16(scores, count: rows * width)
-                VectorMath.scale(scores, count: rows * width, by: scale)
-                VectorMath.roundToBF16(scores, count: rows * width)
+            let stacked = rows * groups                 // row g·rows + i = query r0 + i of head kvHead·groups + g
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: stacked * (2 * headDim + width + 1))
+            defer { scratch.deallocate() }
+            let stackedQ = scratch, stackedOut = scratch + stacked * headDim
+            let scores = stackedOut + stacked * headDim, sums = scores + stacked * width
+            for g in 0..<groups {
+                let column = (kvHead * groups + g) * headDim
+                for i in 0..<rows {
+                    (stackedQ + (g * rows + i) * headDim).update(from: q + (r0 + i) * qStride + column, count: headDim)
+                }
             }
-            for i in 0..<rows {
-                let position = offset + r0 + i
+            BLAS.gemmABt(m: stacked, n: width, k: headDim, a: stackedQ, lda: headDim,
+                         b: k + firstKey * kvStride + kvHead * headDim, ldb: kvStride,
+                         c: scores, ldc: width, alpha: scale)
+            for row in 0..<stacked {
+                let position = offset + r0 + row % rows
                 let lo = window.map { max(firstKey, position - $0 + 1) } ?? firstKey
-                let row = scores + i * width
+                let p = scores + row * width
                 let validStart = lo - firstKey
                 let validEnd = position + 1 - firstKey
-                VectorMath.softmaxInPlace(row + validStart, count: validEnd - validStart)
-                if validStart > 0 { row.update(repeating: 0, count: validStart) }
-                if validEnd < width { (row + validEnd).update(repeating: 0, count: width - validEnd) }
-                if bf16 { VectorMath.roundToBF16(row, count: width) }
+                if bf16 {
+                    // torch's CPU flash attention (transformers' default sdpa): unnormalized exp(s − max)
+                    // rounded to bf16 for the value GEMM, fp32 row sums, one rounding of out · (1/sum).
+                    sums[row] = VectorMath.expShiftedInPlace(p + validStart, count: validEnd - validStart)
+                    VectorMath.roundToBF16(p + validStart, count: validEnd - validStart)
+                } else {
+                    VectorMath.softmaxInPlace(p + validStart, count: validEnd - validStart)
+                }
+                if validStart > 0 { p.update(repeating: 0, count: validStart) }
+                if validEnd < width { (p + validEnd).update(repeating: 0, count: width - validEnd) }
             }
-            BLAS.gemmAB(m: rows, n: headDim, k: width,
-                        a: scores, lda: width,
+            BLAS.gemmAB(m: stacked, n: headDim, k: width, a: scores, lda: width,
                         b: v + firstKey * kvStride + kvHead * headDim, ldb: kvStride,
-                        c: out + r0 * qStride + head * headDim, ldc: qStride)
-            if bf16 {
-                for i in 0..<rows { VectorMath.roundToBF16(out + (r0 + i) * qStride + head * headDim, count: headDim) }
+                        c: stackedOut, ldc: headDim)
+            for g in 0..<groups {
+                let column = (kvHead * groups + g) * headDim
+                for i in 0..<rows {
+                    let source = stackedOut + (g * rows + i) * headDim
+                    let target = out + (r0 + i) * qStride + column
+                    if bf16 {
+                        VectorMath.scale(source, count: headDim, by: 1 / sums[g * rows + i])
+                        VectorMath.roundToBF16(source, count: headDim)
+                    }
+                    target.update(from: source, count: headDim)
+                }
             }
         }
     }

@@ -3,6 +3,7 @@ import Evaluation
 import Foundation
 import Formats
 import Models
+import Tensors
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,6 +37,7 @@ struct Eval: ParsableCommand {
                 Terminal.progress("window \(done)/\(total)")
             }
             Terminal.endProgress()
+            if Profile.enabled { FileHandle.standardError.write(Data((Profile.report() + "\n").utf8)) }
             let tokensPerSecond = Double(result.tokens) / result.seconds
             if json {
                 let object: [String: Any] = [

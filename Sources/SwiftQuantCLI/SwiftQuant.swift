@@ -1,7 +1,18 @@
 import ArgumentParser
+import Tensors
 
 @main
 struct SwiftQuant: ParsableCommand {
+    static func main() {
+        MemoryTuning.reuseFreedMemory()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "swiftquant",
         abstract: "Post-training quantization for LLM checkpoints: inspect, evaluate, generate.",

@@ -64,21 +64,24 @@ public enum BLAS {
     /// there are enough of them, otherwise by rows of W.
     public static func linear(_ x: Matrix, weight: Matrix, bias: [Float]? = nil) -> Matrix {
         precondition(x.cols == weight.cols, "linear: input width \(x.cols) != weight columns \(weight.cols)")
-        var y = Matrix(rows: x.rows, cols: weight.rows)
         let m = x.rows, n = weight.rows, k = x.cols
-        if let bias {
-            y.data.withUnsafeMutableBufferPointer { out in
-                for r in 0..<m {
-                    (out.baseAddress! + r * n).update(from: bias, count: n)
-                }
-            }
+        if m == 0 || n == 0 || k == 0 {
+            var y = Matrix(rows: m, cols: n)
+            if let bias { for r in 0..<m { for j in 0..<n { y.data[r * n + j] = bias[j] } } }
+            return y
         }
-        let beta: Float = bias == nil ? 0 : 1
-        x.data.withUnsafeBufferPointer { xp in
-            weight.data.withUnsafeBufferPointer { wp in
-                y.data.withUnsafeMutableBufferPointer { yp in
-                    let a = xp.baseAddress!, b = wp.baseAddress!, c = yp.baseAddress!
-                    if m >= 32 * Parallel.activeWorkers {
+        return Matrix(rows: m, cols: n) { out in
+            let c = out.baseAddress!
+            var beta: Float = 0
+            if let bias {
+                for r in 0..<m { (c + r * n).initialize(from: bias, count: n) }
+                beta = 1
+            }
+            x.data.withUnsafeBufferPointer { xp in
+                weight.data.withUnsafeBufferPointer { wp in
+                    let a = xp.baseAddress!, b = wp.baseAddress!
+                    // Split the larger side: each worker packs the other operand whole.
+                    if m >= 32 * Parallel.activeWorkers && m >= n {
                         Parallel.chunks(m, minimumChunk: 32) { rows in
                             gemmABt(m: rows.count, n: n, k: k, a: a + rows.lowerBound * k, lda: k, b: b, ldb: k,
                                     c: c + rows.lowerBound * n, ldc: n, beta: beta)
@@ -92,6 +95,5 @@ public enum BLAS {
                 }
             }
         }
-        return y
     }
 }

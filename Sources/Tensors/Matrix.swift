@@ -15,6 +15,18 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// Wraps existing row-major data; `data.count` must equal `rows * cols`.
+    /// A rows × cols matrix whose every element `fill` writes before it is read: no zeroing pass.
+    /// `fill` receives the buffer of rows·cols floats and must initialize all of them; it is not
+    /// called for an empty matrix.
+    public init(rows: Int, cols: Int, filling fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        self.rows = rows
+        self.cols = cols
+        self.data = [Float](unsafeUninitializedCapacity: rows * cols) { buffer, initialized in
+            if rows * cols > 0 { fill(buffer) }
+            initialized = rows * cols
+        }
+    }
+
     public init(rows: Int, cols: Int, data: [Float]) {
         precondition(data.count == rows * cols, "Matrix data count \(data.count) != \(rows)x\(cols)")
         self.rows = rows

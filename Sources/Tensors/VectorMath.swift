@@ -68,6 +68,14 @@ public enum VectorMath {
     /// In-place softmax of `count` values.
     @inlinable
     public static func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        let sum = expShiftedInPlace(p, count: count)
+        scale(p, count: count, by: 1 / sum)
+    }
+
+    /// x ← exp(x − max x) in place; returns Σ exp(x − max x) accumulated in fp32 (the
+    /// unnormalized softmax of torch's CPU flash attention).
+    @inlinable @discardableResult
+    public static func expShiftedInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) -> Float {
         let maxValue = maximum(p, count: count)
         let m = V(repeating: maxValue)
         var sumV = V(repeating: 0)
@@ -85,8 +93,7 @@ public enum VectorMath {
             sum += e
             i += 1
         }
-        let inv = 1 / sum
-        scale(p, count: count, by: inv)
+        return sum
     }
 
     /// log Σ exp(x) of `count` values, accumulated in fp32 like torch's log_softmax.
