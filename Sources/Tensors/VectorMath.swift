@@ -76,7 +76,12 @@ public enum VectorMath {
     /// unnormalized softmax of torch's CPU flash attention).
     @inlinable @discardableResult
     public static func expShiftedInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) -> Float {
-        let maxValue = maximum(p, count: count)
+        expShiftedInPlace(p, count: count, shift: maximum(p, count: count))
+    }
+
+    /// x ← exp(x − shift) in place; returns the fp32 sum of the results.
+    @inlinable @discardableResult
+    public static func expShiftedInPlace(_ p: UnsafeMutablePointer<Float>, count: Int, shift maxValue: Float) -> Float {
         let m = V(repeating: maxValue)
         var sumV = V(repeating: 0)
         var i = 0
