@@ -1,3 +1,4 @@
+import Tensors
 /// Weight observers by name: `memoryless_minmax` (default) and `mse` / `memoryless_mse`.
 public enum WeightObserverKind: Sendable {
     case minmax
@@ -15,39 +16,90 @@ public enum WeightObserverKind: Sendable {
         }
     }
 
-    /// qparams for one group of values.
-    public func qparams(_ values: UnsafeBufferPointer<Float>, args: QuantizationArgs, dtype: ComputeDType) -> QParams {
-        var lo = Float.infinity, hi = -Float.infinity
-        for v in values {
-            lo = min(lo, v)
-            hi = max(hi, v)
-        }
-        switch self {
-        case .minmax:
-            return QuantArithmetic.qparams(min: lo, max: hi, args: args, dtype: dtype)
-        case let .mse(maxShrink, grid, norm, patience):
-            var best = QuantArithmetic.qparams(min: lo, max: hi, args: args, dtype: dtype)
-            var bestError = Float.infinity
-            var stale = 0
-            for i in 0..<Int(maxShrink * Float(grid)) {
-                let p = 1 - Float(i) / Float(grid)
-                let candidate = QuantArithmetic.qparams(min: dtype.round(lo * p), max: dtype.round(hi * p), args: args, dtype: dtype)
-                var error: Float = 0
-                for v in values {
-                    let d = abs(QuantArithmetic.fakeQuantize(v, candidate, args: args, dtype: dtype) - v)
-                    error += pow(d, norm)
-                }
-                if error < bestError {
-                    bestError = error
-                    best = candidate
-                    stale = 0
-                } else {
-                    stale += 1
-                    if stale >= patience { break }
+    /// qparams for each of `count` groups of `width` consecutive values at `base`.
+    ///
+    /// `mse` is llm-compressor's grid search over one shrink schedule for the whole tensor: at step i
+    /// every group tries its min/max scaled by 1 − i/grid and keeps it when its error
+    /// Σ|fake_quant(v) − v|^norm is strictly smaller than its best; the search stops when no group
+    /// improved for `patience` consecutive steps (a tensor-wide counter, not a per-group one). The
+    /// error is computed in the weight's dtype as torch does (each difference and power rounded,
+    /// the sum accumulated in fp32 and rounded).
+    public func qparams(groupsAt base: UnsafePointer<Float>, count: Int, width: Int, args: QuantizationArgs,
+                        dtype: ComputeDType) -> [QParams] {
+        var lows = [Float](repeating: 0, count: count), highs = [Float](repeating: 0, count: count)
+        var minmax = [QParams](repeating: QParams(scale: 0, zeroPoint: 0), count: count)
+        lows.withUnsafeMutableBufferPointer { lp in
+            highs.withUnsafeMutableBufferPointer { hp in
+                minmax.withUnsafeMutableBufferPointer { mp in
+                    let l = lp.baseAddress!, h = hp.baseAddress!, m = mp.baseAddress!
+                    Parallel.chunks(count, minimumChunk: 64) { range in
+                        for i in range {
+                            var lo = Float.infinity, hi = -Float.infinity
+                            for v in UnsafeBufferPointer(start: base + i * width, count: width) {
+                                lo = min(lo, v)
+                                hi = max(hi, v)
+                            }
+                            l[i] = lo
+                            h[i] = hi
+                            m[i] = QuantArithmetic.qparams(min: lo, max: hi, args: args, dtype: dtype)
+                        }
+                    }
                 }
             }
-            return best
         }
+        guard case let .mse(maxShrink, grid, norm, patience) = self else { return minmax }
+        var best = [QParams](repeating: QParams(scale: 0, zeroPoint: 0), count: count)
+        var bestError = [Float](repeating: dtype.greatestFinite, count: count)
+        var improved = [Bool](repeating: false, count: count)
+        var stale = 0
+        // Python: int(maxshrink * grid) and p = 1 - i / grid in float64, used as an fp32 scalar.
+        let steps = Int(Double(maxShrink) * Double(grid))
+        for step in 0..<steps {
+            let p = Float(1 - Double(step) / Double(grid))
+            best.withUnsafeMutableBufferPointer { bp in
+                bestError.withUnsafeMutableBufferPointer { ep in
+                    improved.withUnsafeMutableBufferPointer { ip in
+                        let bestBase = bp.baseAddress!, errorBase = ep.baseAddress!, flagBase = ip.baseAddress!
+                        lows.withUnsafeBufferPointer { lp in
+                            highs.withUnsafeBufferPointer { hp in
+                                Parallel.chunks(count, minimumChunk: 64) { range in
+                                    for i in range {
+                                        let candidate = QuantArithmetic.qparams(min: dtype.round(lp[i] * p), max: dtype.round(hp[i] * p),
+                                                                                args: args, dtype: dtype)
+                                        let error = Self.error(base + i * width, count: width, candidate, args: args,
+                                                               dtype: dtype, norm: norm)
+                                        flagBase[i] = error < errorBase[i]
+                                        if flagBase[i] {
+                                            errorBase[i] = error
+                                            bestBase[i] = candidate
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if improved.contains(true) {
+                stale = 0
+            } else {
+                stale += 1
+                if stale >= patience { break }
+            }
+        }
+        return best
+    }
+
+    /// Σ |fake_quant(v) − v|^norm over one group, in `dtype` arithmetic.
+    static func error(_ values: UnsafePointer<Float>, count: Int, _ q: QParams, args: QuantizationArgs,
+                      dtype: ComputeDType, norm: Float) -> Float {
+        var sum: Float = 0
+        for j in 0..<count {
+            let v = values[j]
+            let d = abs(dtype.round(QuantArithmetic.fakeQuantize(v, q, args: args, dtype: dtype) - v))
+            sum += dtype.round(pow(d, norm))
+        }
+        return dtype.round(sum)
     }
 }
 

@@ -86,21 +86,13 @@ public enum WeightQuantizer {
         let count = scaleRows * scaleCols
         var scales = [Float](repeating: 0, count: count)
         var zeros = [Float](repeating: 0, count: count)
-        weight.data.withUnsafeBufferPointer { wp in
-            scales.withUnsafeMutableBufferPointer { sp in
-                zeros.withUnsafeMutableBufferPointer { zp in
-                    let w = wp.baseAddress!, s = sp.baseAddress!, z = zp.baseAddress!
-                    Parallel.chunks(count, minimumChunk: 32) { range in
-                        for i in range {
-                            // Groups are consecutive in row-major order for every strategy here.
-                            let segment = UnsafeBufferPointer(start: w + i * width, count: width)
-                            let q = observer.qparams(segment, args: args, dtype: dtype)
-                            s[i] = q.scale
-                            z[i] = q.zeroPoint
-                        }
-                    }
-                }
-            }
+        // Groups are consecutive in row-major order for every strategy here.
+        let chosen = weight.data.withUnsafeBufferPointer { wp in
+            observer.qparams(groupsAt: wp.baseAddress!, count: count, width: width, args: args, dtype: dtype)
+        }
+        for i in 0..<count {
+            scales[i] = chosen[i].scale
+            zeros[i] = chosen[i].zeroPoint
         }
         return (scales, zeros, scaleRows, scaleCols)
     }

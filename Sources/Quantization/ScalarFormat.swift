@@ -25,6 +25,15 @@ public enum ComputeDType: String, Sendable, CaseIterable {
         }
     }
 
+    /// torch.finfo(dtype).max.
+    public var greatestFinite: Float {
+        switch self {
+        case .float32: return .greatestFiniteMagnitude
+        case .bfloat16: return Float(bitPattern: 0x7F7F_0000)
+        case .float16: return 65504
+        }
+    }
+
     /// The safetensors dtype of tensors stored in this dtype.
     public var storage: DType {
         switch self {

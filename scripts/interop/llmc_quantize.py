@@ -15,6 +15,7 @@ Cases (ignore always holds lm_head; group cases also ignore "re:.*down_proj$" wh
 intermediate_size is not a multiple of the group size, e.g. stories260K's 172 — see formats.md §1.1):
   w4a16_g64       config_groups int4 sym group 64                   (data-free)
   w4a16_asym_g64  preset W4A16_ASYM with group_size 64              (data-free)
+  w4a16_g64_mse   config_groups int4 sym group 64, observer mse     (data-free)
   w8a16_channel   config_groups int8 sym channel                    (data-free)
   w8a8            scheme W8A8 (int8 channel weights, dynamic token) (data-free)
   fp8_dynamic     scheme FP8_DYNAMIC                                (data-free)
@@ -53,6 +54,9 @@ CASES = {
     "w4a16_asym_g64": ("groups", {"group_0": {"targets": ["Linear"], "weights": {
         "num_bits": 4, "type": "int", "symmetric": False, "strategy": "group", "group_size": 64,
         "dynamic": False}}}, False, ["--scheme", "W4A16_ASYM", "--group-size", "64"]),
+    # The mse observer: a grid search of a shrink factor per group (llm-compressor's memoryless_mse).
+    "w4a16_g64_mse": ("groups", {"group_0": {"targets": ["Linear"], "weights": dict(W4_SYM_G64, observer="mse")}},
+                      False, None),
     "w8a16_channel": ("groups", {"group_0": {"targets": ["Linear"], "weights": {
         "num_bits": 8, "type": "int", "symmetric": True, "strategy": "channel"}}}, False, None),
     "w8a8": ("scheme", "W8A8", False, ["--scheme", "W8A8"]),
