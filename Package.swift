@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quantization", "Pipeline", "Models", "Safetensors", "Tensors"]),
         .testTarget(name: "CLITests"),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
-        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "Safetensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,13 +4,15 @@ public enum WeightObserverKind: Sendable {
     case minmax
     case mse(maxShrink: Float, grid: Int, norm: Float, patience: Int)
 
-    /// The observer registered under `name` (nil = the default, memoryless_minmax).
-    public init(name: String?) throws {
+    /// The observer registered under `name` (nil = the default, memoryless_minmax); `kwargs` are
+    /// llm-compressor's observer_kwargs (mse: maxshrink 0.2, grid 100, norm 2.4, patience 5).
+    public init(name: String?, kwargs: [String: Double] = [:]) throws {
         switch name {
         case nil, "memoryless_minmax", "minmax", "static_minmax", "memoryless":
             self = .minmax
         case "mse", "memoryless_mse":
-            self = .mse(maxShrink: 0.2, grid: 100, norm: 2.4, patience: 5)
+            self = .mse(maxShrink: Float(kwargs["maxshrink"] ?? 0.2), grid: Int(kwargs["grid"] ?? 100),
+                        norm: Float(kwargs["norm"] ?? 2.4), patience: Int(kwargs["patience"] ?? 5))
         case let other?:
             throw QuantizationError("unknown observer '\(other)' (observers: \(ObserverRegistry.names.joined(separator: ", ")))")
         }
@@ -22,8 +24,8 @@ public enum WeightObserverKind: Sendable {
     /// every group tries its min/max scaled by 1 − i/grid and keeps it when its error
     /// Σ|fake_quant(v) − v|^norm is strictly smaller than its best; the search stops when no group
     /// improved for `patience` consecutive steps (a tensor-wide counter, not a per-group one). The
-    /// error is computed in the weight's dtype as torch does (each difference and power rounded,
-    /// the sum accumulated in fp32 and rounded).
+    /// error is computed in the weight's dtype as torch does (each difference and power rounded, the
+    /// exponent itself cast to the dtype, the sum accumulated in fp32 and rounded).
     public func qparams(groupsAt base: UnsafePointer<Float>, count: Int, width: Int, args: QuantizationArgs,
                         dtype: ComputeDType) -> [QParams] {
         var lows = [Float](repeating: 0, count: count), highs = [Float](repeating: 0, count: count)
@@ -93,11 +95,13 @@ public enum WeightObserverKind: Sendable {
     /// Σ |fake_quant(v) − v|^norm over one group, in `dtype` arithmetic.
     static func error(_ values: UnsafePointer<Float>, count: Int, _ q: QParams, args: QuantizationArgs,
                       dtype: ComputeDType, norm: Float) -> Float {
+        // torch casts a scalar exponent to the tensor's dtype: 2.4 is 2.40625 for a bf16 weight.
+        let exponent = dtype.round(norm)
         var sum: Float = 0
         for j in 0..<count {
             let v = values[j]
             let d = abs(dtype.round(QuantArithmetic.fakeQuantize(v, q, args: args, dtype: dtype) - v))
-            sum += dtype.round(pow(d, norm))
+            sum += dtype.round(pow(d, exponent))
         }
         return dtype.round(sum)
     }

@@ -72,7 +72,7 @@ public enum WeightQuantizer {
 
     /// The qparams an observer picks for `weight` (rows × cols) under `args`.
     public static func observe(_ weight: Matrix, args: QuantizationArgs, dtype: ComputeDType) throws -> (scales: [Float], zeroPoints: [Float], rows: Int, cols: Int) {
-        let observer = try WeightObserverKind(name: args.observer)
+        let observer = try WeightObserverKind(name: args.observer, kwargs: args.observerKwargs)
         let (scaleRows, scaleCols, width): (Int, Int, Int)
         switch args.resolvedStrategy {
         case .tensor: (scaleRows, scaleCols, width) = (1, 1, weight.count)
