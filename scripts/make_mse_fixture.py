@@ -5,7 +5,8 @@ a shrink factor, tensor-wide patience) on random weights, int4 symmetric group 3
 usage:  "$(scripts/python-env.sh | tail -n1)" scripts/make_mse_fixture.py
 
 Tensors: weight_f32 [48, 128] F32 and its scales scale_f32 [48, 4]; weight_bf16 [48, 128] BF16 and
-scale_bf16 [48, 4]. Rows get different magnitudes and a few outliers so that groups stop improving
+scale_bf16 [48, 4]; sum_lengths, sum_inputs_{f32,bf16}, sum_results_{f32,bf16}: torch.sum of
+contiguous vectors of those lengths. Rows get different magnitudes and a few outliers so that groups stop improving
 at different steps. Deterministic: fixed seed, 1 thread.
 """
 import os
@@ -30,6 +31,14 @@ for name, dtype in (("f32", torch.float32), ("bf16", torch.bfloat16)):
     scale, _ = calculate_qparams(lo, hi, args)
     out["weight_" + name] = x.contiguous()
     out["scale_" + name] = scale.to(dtype).contiguous()
+# torch.sum of contiguous fp32 and bf16 vectors of several lengths (the observer's error sums).
+lengths = [8, 24, 64, 100, 576, 1536, 4096]
+vectors = [torch.randn(n) for n in lengths]
+out["sum_lengths"] = torch.tensor(lengths, dtype=torch.int32)
+out["sum_inputs_f32"] = torch.cat(vectors)
+out["sum_results_f32"] = torch.stack([v.sum() for v in vectors])
+out["sum_inputs_bf16"] = torch.cat(vectors).bfloat16()
+out["sum_results_bf16"] = torch.stack([v.bfloat16().sum() for v in vectors])
 path = os.path.join(ROOT, "Tests", "Fixtures", "observers", "mse.safetensors")
 save_file(out, path)
 print(path)

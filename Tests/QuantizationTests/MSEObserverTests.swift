@@ -26,3 +26,30 @@ struct MSEObserverTests {
         #expect(differing == 0)
     }
 }
+
+@Suite("torch summation order")
+struct TorchSumTests {
+    @Test(arguments: [("f32", false), ("bf16", true)])
+    func sumsEqualTorch(name: String, bfloat16Input: Bool) throws {
+        let file = try SafetensorsFile(url: MSEObserverTests.fixture)
+        let lengths = try file.int32s("sum_lengths").map(Int.init)
+        let inputs = try file.floats("sum_inputs_" + name)
+        let expected = try file.floats("sum_results_" + name)
+        var offset = 0
+        var equal = 0
+        var sequentialEqual = 0
+        for (i, n) in lengths.enumerated() {
+            let total = inputs.withUnsafeBufferPointer {
+                TorchSum.contiguous($0.baseAddress! + offset, count: n, bfloat16Input: bfloat16Input)
+            }
+            let sequential = inputs[offset..<(offset + n)].reduce(Float(0), +)
+            let ours = bfloat16Input ? FloatBits.roundToBF16(total) : total
+            let plain = bfloat16Input ? FloatBits.roundToBF16(sequential) : sequential
+            if ours.bitPattern == expected[i].bitPattern { equal += 1 }
+            if plain.bitPattern == expected[i].bitPattern { sequentialEqual += 1 }
+            offset += n
+        }
+        print("torch.sum \(name): \(equal)/\(lengths.count) equal (a plain sequential sum: \(sequentialEqual))")
+        #expect(equal == lengths.count)
+    }
+}
