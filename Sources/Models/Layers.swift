@@ -26,12 +26,12 @@ public struct Linear: Sendable {
     /// Applies the layer to rows of `x`.
     public func callAsFunction(_ x: Matrix, precision: ForwardPrecision = .float32) -> Matrix {
         var y: Matrix
-        if let inputTransform {
-            var transformed = x
-            inputTransform.apply(&transformed, path)
-            y = BLAS.linear(transformed, weight: weight, bias: bias)
+        var input = x
+        inputTransform?.apply(&input, path)
+        if precision == .bfloat16 && bias == nil {
+            y = BLAS.linearTorchBF16Order(input, weight: weight)
         } else {
-            y = BLAS.linear(x, weight: weight, bias: bias)
+            y = BLAS.linear(input, weight: weight, bias: bias)
         }
         precision.round(&y)
         return y

@@ -99,3 +99,46 @@ public enum BLAS {
         }
     }
 }
+
+extension BLAS {
+    /// x·Wᵀ in the fp32 summation order of torch's CPU bf16 `F.linear` (oneDNN, bf16 emulated with
+    /// fp32 FMAs, as measured with torch 2.13 on AVX-512 without avx512_bf16): the input width is cut
+    /// into two halves; within a half, products are accumulated pair by pair, the odd element of each
+    /// pair first (VDPBF16PS order); the two halves' sums are then added. Reproduced here by swapping
+    /// the columns of each pair and running one GEMM per half (OpenBLAS accumulates a K block in order).
+    /// Widths not divisible by 4 use `linear`. Round the result to bf16 afterwards.
+    public static func linearTorchBF16Order(_ x: Matrix, weight: Matrix) -> Matrix {
+        let m = x.rows, n = weight.rows, k = x.cols
+        guard k % 4 == 0, m > 0, n > 0 else { return linear(x, weight: weight) }
+        func swappedPairs(_ a: Matrix) -> Matrix {
+            Matrix(rows: a.rows, cols: a.cols) { out in
+                a.data.withUnsafeBufferPointer { src in
+                    let s = src.baseAddress!, d = out.baseAddress!
+                    Parallel.chunks(a.rows, minimumChunk: 64) { rows in
+                        for r in rows {
+                            let row = r * a.cols
+                            var c = 0
+                            while c < a.cols { d[row + c] = s[row + c + 1]; d[row + c + 1] = s[row + c]; c += 2 }
+                        }
+                    }
+                }
+            }
+        }
+        let xs = swappedPairs(x), ws = swappedPairs(weight)
+        let half = k / 2
+        return Matrix(rows: m, cols: n) { out in
+            let c = out.baseAddress!
+            xs.data.withUnsafeBufferPointer { xp in
+                ws.data.withUnsafeBufferPointer { wp in
+                    let a = xp.baseAddress!, b = wp.baseAddress!
+                    Parallel.chunks(m, minimumChunk: 16) { rows in
+                        for (offset, beta) in [(0, Float(0)), (half, Float(1))] {
+                            gemmABt(m: rows.count, n: n, k: half, a: a + rows.lowerBound * k + offset, lda: k,
+                                    b: b + offset, ldb: k, c: c + rows.lowerBound * n, ldc: n, beta: beta)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
