@@ -1,4 +1,3 @@
-import Foundation
 import Tensors
 
 /// Multi-head self-attention with grouped KV heads, optional q/k RMSNorm (Qwen3) and RoPE.
@@ -31,25 +30,25 @@ public struct Attention: Sendable {
         let kvWidth = kvHeads * headDim
         if let qNorm { q.data.withUnsafeMutableBufferPointer { qNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: heads, stride: qWidth, precision: precision) } }
         if let kNorm { k.data.withUnsafeMutableBufferPointer { kNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: kvHeads, stride: kvWidth, precision: precision) } }
-        let ropeStart = DispatchTime.now().uptimeNanoseconds
-        var (cosTable, sinTable) = rope.tables(start: start, count: tokens)
-        if precision == .bfloat16 {
-            cosTable = cosTable.map { precision.round($0) }
-            sinTable = sinTable.map { precision.round($0) }
-        }
-        cosTable.withUnsafeBufferPointer { c in
-            sinTable.withUnsafeBufferPointer { s in
-                q.data.withUnsafeMutableBufferPointer {
-                    RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: heads, dim: headDim, stride: qWidth,
-                                          cos: c.baseAddress!, sin: s.baseAddress!, precision: precision)
-                }
-                k.data.withUnsafeMutableBufferPointer {
-                    RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: kvHeads, dim: headDim, stride: kvWidth,
-                                          cos: c.baseAddress!, sin: s.baseAddress!, precision: precision)
+        Profile.time("rope") {
+            var (cosTable, sinTable) = rope.tables(start: start, count: tokens)
+            if precision == .bfloat16 {
+                cosTable = cosTable.map { precision.round($0) }
+                sinTable = sinTable.map { precision.round($0) }
+            }
+            cosTable.withUnsafeBufferPointer { c in
+                sinTable.withUnsafeBufferPointer { s in
+                    q.data.withUnsafeMutableBufferPointer {
+                        RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: heads, dim: headDim, stride: qWidth,
+                                              cos: c.baseAddress!, sin: s.baseAddress!, precision: precision)
+                    }
+                    k.data.withUnsafeMutableBufferPointer {
+                        RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: kvHeads, dim: headDim, stride: kvWidth,
+                                              cos: c.baseAddress!, sin: s.baseAddress!, precision: precision)
+                    }
                 }
             }
         }
-        if Profile.enabled { Profile.record("rope", Double(DispatchTime.now().uptimeNanoseconds - ropeStart) / 1e9) }
         kvObserver?.observe(keys: k, values: v, path: qProj.path)
         var keys = k.data
         var values = v.data
@@ -117,14 +116,14 @@ public struct MLP: Sendable {
             return downProj(gate, precision: precision)
         }
         Profile.time("swiglu") {
-        gate.data.withUnsafeMutableBufferPointer { gp in
-            up.data.withUnsafeBufferPointer { upp in
-                let g = gp.baseAddress!, u = upp.baseAddress!
-                Parallel.chunks(count, minimumChunk: 1 << 16) { range in
-                    VectorMath.swiglu(gate: g + range.lowerBound, up: u + range.lowerBound, count: range.count)
+            gate.data.withUnsafeMutableBufferPointer { gp in
+                up.data.withUnsafeBufferPointer { upp in
+                    let g = gp.baseAddress!, u = upp.baseAddress!
+                    Parallel.chunks(count, minimumChunk: 1 << 16) { range in
+                        VectorMath.swiglu(gate: g + range.lowerBound, up: u + range.lowerBound, count: range.count)
+                    }
                 }
             }
-        }
         }
         return Profile.time("down") { downProj(gate) }
     }
@@ -163,6 +162,17 @@ public struct DecoderLayer: Sendable {
                 VectorMath.add(ap.baseAddress!, bp.baseAddress!, count: count)
             }
         }
+    }
+
+    /// Prepares every Linear for repeated bf16 forwards (see `Linear.prepareForBFloat16`).
+    public mutating func prepareForBFloat16() {
+        attention.qProj.prepareForBFloat16()
+        attention.kProj.prepareForBFloat16()
+        attention.vProj.prepareForBFloat16()
+        attention.oProj.prepareForBFloat16()
+        mlp.gateProj.prepareForBFloat16()
+        mlp.upProj.prepareForBFloat16()
+        mlp.downProj.prepareForBFloat16()
     }
 
     /// Gives mutable access to the Linear at `name` (`q_proj`, …, `down_proj`).

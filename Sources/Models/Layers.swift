@@ -5,7 +5,9 @@ public struct Linear: Sendable {
     /// Module path, e.g. `model.layers.0.self_attn.q_proj`.
     public let path: String
     /// Weight of shape (out, in).
-    public var weight: Matrix
+    public var weight: Matrix { didSet { pairSwappedWeight = nil } }
+    /// `BLAS.pairSwapped(weight)`, kept by `prepareForBFloat16()` for bf16 forwards.
+    private var pairSwappedWeight: Matrix?
     /// Optional bias of length `out`.
     public var bias: [Float]?
     /// Optional transformation of the input before the matmul (activation fake-quantization, observers).
@@ -23,13 +25,18 @@ public struct Linear: Sendable {
     /// Output width.
     public var outFeatures: Int { weight.rows }
 
+    /// Prepares repeated bf16 forwards: the weight's columns are pair-swapped once instead of per call.
+    public mutating func prepareForBFloat16() {
+        pairSwappedWeight = BLAS.pairSwapped(weight)
+    }
+
     /// Applies the layer to rows of `x`.
     public func callAsFunction(_ x: Matrix, precision: ForwardPrecision = .float32) -> Matrix {
         var y: Matrix
         var input = x
         inputTransform?.apply(&input, path)
         if precision == .bfloat16 && bias == nil {
-            y = BLAS.linearTorchBF16Order(input, weight: weight)
+            y = BLAS.linearTorchBF16Order(input, weight: weight, pairSwappedWeight: pairSwappedWeight)
         } else {
             y = BLAS.linear(input, weight: weight, bias: bias)
         }
@@ -97,21 +104,27 @@ public struct RMSNorm: Sendable {
         let width = weight.count
         weight.withUnsafeBufferPointer { wp in
             let wBase = wp.baseAddress!
-            let ones = [Float](repeating: 1, count: width)
-            ones.withUnsafeBufferPointer { op in
-                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: width)
-                defer { tmp.deallocate() }
+            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: width)
+            defer { tmp.deallocate() }
+            guard precision == .bfloat16 else {
                 for r in 0..<rows {
                     for h in 0..<heads {
                         let v = p + r * stride + h * width
-                        if precision == .bfloat16 {
-                            VectorMath.rmsNorm(v, weight: op.baseAddress!, eps: eps, count: width, into: tmp)
-                            VectorMath.roundToBF16(tmp, count: width)
-                            for i in 0..<width { v[i] = FloatBits.roundToBF16(wBase[i] * tmp[i]) }
-                        } else {
-                            VectorMath.rmsNorm(v, weight: wBase, eps: eps, count: width, into: tmp)
-                            v.update(from: tmp, count: width)
-                        }
+                        VectorMath.rmsNorm(v, weight: wBase, eps: eps, count: width, into: tmp)
+                        v.update(from: tmp, count: width)
+                    }
+                }
+                return
+            }
+            // bf16: normalize with a unit scale, round, then multiply by the weight and round again.
+            let ones = [Float](repeating: 1, count: width)
+            ones.withUnsafeBufferPointer { op in
+                for r in 0..<rows {
+                    for h in 0..<heads {
+                        let v = p + r * stride + h * width
+                        VectorMath.rmsNorm(v, weight: op.baseAddress!, eps: eps, count: width, into: tmp)
+                        VectorMath.roundToBF16(tmp, count: width)
+                        for i in 0..<width { v[i] = FloatBits.roundToBF16(wBase[i] * tmp[i]) }
                     }
                 }
             }

@@ -49,6 +49,7 @@ public struct SequentialPipeline {
             var observers = ObserverStore()
             if !hidden.isEmpty {
                 try attachObservers(&layer, store: &observers, dtype: dtype)
+                if precision == .bfloat16 { layer.prepareForBFloat16() }
                 for s in hidden.indices {
                     var none: [Float]? = nil, noneV: [Float]? = nil
                     layer.forward(&hidden[s], rope: rope, start: 0, cacheKeys: &none, cacheValues: &noneV, precision: precision)

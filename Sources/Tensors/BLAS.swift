@@ -107,24 +107,14 @@ extension BLAS {
     /// pair first (VDPBF16PS order); the two halves' sums are then added. Reproduced here by swapping
     /// the columns of each pair and running one GEMM per half (OpenBLAS accumulates a K block in order).
     /// Widths not divisible by 4 use `linear`. Round the result to bf16 afterwards.
-    public static func linearTorchBF16Order(_ x: Matrix, weight: Matrix) -> Matrix {
+    /// `pairSwappedWeight` is `pairSwapped(weight)` when the caller keeps it (a layer's weight is the
+    /// same for every calibration sample); otherwise it is computed here.
+    public static func linearTorchBF16Order(_ x: Matrix, weight: Matrix, pairSwappedWeight: Matrix? = nil) -> Matrix {
         let m = x.rows, n = weight.rows, k = x.cols
         guard k % 4 == 0, m > 0, n > 0 else { return linear(x, weight: weight) }
-        func swappedPairs(_ a: Matrix) -> Matrix {
-            Matrix(rows: a.rows, cols: a.cols) { out in
-                a.data.withUnsafeBufferPointer { src in
-                    let s = src.baseAddress!, d = out.baseAddress!
-                    Parallel.chunks(a.rows, minimumChunk: 64) { rows in
-                        for r in rows {
-                            let row = r * a.cols
-                            var c = 0
-                            while c < a.cols { d[row + c] = s[row + c + 1]; d[row + c + 1] = s[row + c]; c += 2 }
-                        }
-                    }
-                }
-            }
-        }
-        let xs = swappedPairs(x), ws = swappedPairs(weight)
+        let ws = pairSwappedWeight ?? pairSwapped(weight)
+        precondition(ws.rows == n && ws.cols == k, "linearTorchBF16Order: pair-swapped weight has the wrong shape")
+        let xs = pairSwapped(x)
         let half = k / 2
         return Matrix(rows: m, cols: n) { out in
             let c = out.baseAddress!
@@ -136,6 +126,23 @@ extension BLAS {
                             gemmABt(m: rows.count, n: n, k: half, a: a + rows.lowerBound * k + offset, lda: k,
                                     b: b + offset, ldb: k, c: c + rows.lowerBound * n, ldc: n, beta: beta)
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `a` with the two columns of every pair (0↔1, 2↔3, …) exchanged; an odd last column stays.
+    public static func pairSwapped(_ a: Matrix) -> Matrix {
+        Matrix(rows: a.rows, cols: a.cols) { out in
+            a.data.withUnsafeBufferPointer { src in
+                let s = src.baseAddress!, d = out.baseAddress!
+                Parallel.chunks(a.rows, minimumChunk: 64) { rows in
+                    for r in rows {
+                        let row = r * a.cols
+                        var c = 0
+                        while c + 1 < a.cols { d[row + c] = s[row + c + 1]; d[row + c + 1] = s[row + c]; c += 2 }
+                        if c < a.cols { d[row + c] = s[row + c] }
                     }
                 }
             }

@@ -14,7 +14,6 @@ public struct Matrix: Sendable, Equatable {
         self.data = [Float](repeating: 0, count: rows * cols)
     }
 
-    /// Wraps existing row-major data; `data.count` must equal `rows * cols`.
     /// A rows × cols matrix whose every element `fill` writes before it is read: no zeroing pass.
     /// `fill` receives the buffer of rows·cols floats and must initialize all of them; it is not
     /// called for an empty matrix.
@@ -27,6 +26,7 @@ public struct Matrix: Sendable, Equatable {
         }
     }
 
+    /// Wraps existing row-major data; `data.count` must equal `rows * cols`.
     public init(rows: Int, cols: Int, data: [Float]) {
         precondition(data.count == rows * cols, "Matrix data count \(data.count) != \(rows)x\(cols)")
         self.rows = rows

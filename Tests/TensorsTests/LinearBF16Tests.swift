@@ -37,7 +37,7 @@ struct LinearBF16Tests {
         } else {
             // A half wider than OpenBLAS's K block is summed in sub-blocks there: not torch's order
             // for every output (measured: 1 of 65536 differs at K = 1536).
-            #expect(differing <= plainDiffering)
+            #expect(differing <= 1)
         }
     }
 }
