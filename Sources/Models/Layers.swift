@@ -5,9 +5,9 @@ public struct Linear: Sendable {
     /// Module path, e.g. `model.layers.0.self_attn.q_proj`.
     public let path: String
     /// Weight of shape (out, in).
-    public var weight: Matrix { didSet { pairSwappedWeight = nil } }
-    /// `BLAS.pairSwapped(weight)`, kept by `prepareForBFloat16()` for bf16 forwards.
-    private var pairSwappedWeight: Matrix?
+    public var weight: Matrix { didSet { bf16Weight = nil } }
+    /// The weight packed for `TorchBF16Linear`, kept by `prepareForBFloat16()` for bf16 forwards.
+    private var bf16Weight: TorchBF16Linear.PackedWeight?
     /// Optional bias of length `out`.
     public var bias: [Float]?
     /// Optional transformation of the input before the matmul (activation fake-quantization, observers).
@@ -25,9 +25,9 @@ public struct Linear: Sendable {
     /// Output width.
     public var outFeatures: Int { weight.rows }
 
-    /// Prepares repeated bf16 forwards: the weight's columns are pair-swapped once instead of per call.
+    /// Prepares repeated bf16 forwards: the weight is packed once instead of per call.
     public mutating func prepareForBFloat16() {
-        pairSwappedWeight = BLAS.pairSwapped(weight)
+        bf16Weight = TorchBF16Linear.PackedWeight(weight)
     }
 
     /// Applies the layer to rows of `x`.
@@ -36,7 +36,7 @@ public struct Linear: Sendable {
         var input = x
         inputTransform?.apply(&input, path)
         if precision == .bfloat16 && bias == nil {
-            y = BLAS.linearTorchBF16Order(input, weight: weight, pairSwappedWeight: pairSwappedWeight)
+            y = TorchBF16Linear.apply(input, bf16Weight ?? TorchBF16Linear.PackedWeight(weight))
         } else {
             y = BLAS.linear(input, weight: weight, bias: bias)
         }

@@ -5,7 +5,7 @@ import Tensors
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Micro-benchmarks used by the benchmark scripts.",
-        subcommands: [Sgemm.self])
+        subcommands: [Sgemm.self, BF16Linear.self])
 
     struct Sgemm: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -44,6 +44,41 @@ struct Bench: ParsableCommand {
             let gflops = 2 * Double(m) * Double(n) * Double(k) / best / 1e9
             print(String(format: "{\"m\": %d, \"n\": %d, \"k\": %d, \"seconds\": %.6f, \"gflops\": %.1f, \"threads\": %d}",
                          m, n, k, best, gflops, BLAS.threads))
+        }
+    }
+
+    struct BF16Linear: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bf16-linear",
+            abstract: "GFLOP/s of the fixed-order bf16 calibration linear against the fp32 BLAS linear, same shape.")
+
+        @Option(help: "Rows of the input (tokens).") var m: Int = 512
+        @Option(help: "Output features.") var n: Int = 1536
+        @Option(help: "Input features.") var k: Int = 576
+        @Option var repeats: Int = 5
+
+        func run() throws {
+            for (name, value) in [("--m", m), ("--n", n), ("--k", k), ("--repeats", repeats)] {
+                guard (1...65536).contains(value) else { throw CLIError("\(name) must be in 1...65536, got \(value)") }
+            }
+            let x = Matrix(rows: m, cols: k, data: (0..<(m * k)).map { Float(($0 * 7919) % 255) / 128 - 1 })
+            let w = Matrix(rows: n, cols: k, data: (0..<(n * k)).map { Float(($0 * 104_729) % 255) / 128 - 1 })
+            let packed = TorchBF16Linear.PackedWeight(w)
+            func best(_ body: () -> Void) -> Double {
+                var best = Double.infinity
+                for iteration in 0...repeats {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    body()
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    if iteration > 0 { best = min(best, seconds) }
+                }
+                return best
+            }
+            let flop = 2 * Double(m) * Double(n) * Double(k)
+            let ordered = best { _ = TorchBF16Linear.apply(x, packed) }
+            let blas = best { _ = BLAS.linear(x, weight: w) }
+            print(String(format: "{\"m\": %d, \"n\": %d, \"k\": %d, \"bf16_order_gflops\": %.1f, \"blas_gflops\": %.1f}",
+                         m, n, k, flop / ordered / 1e9, flop / blas / 1e9))
         }
     }
 }
