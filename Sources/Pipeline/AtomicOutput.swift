@@ -1,88 +1,142 @@
 import Foundation
 
 /// An output directory written under a temporary name beside the target and renamed into place
-/// only when complete; on failure or interruption the temporary directory is removed.
+/// only when complete; on failure or interruption the temporary directory (and any parent
+/// directory this run created) is removed. The target is checked by `OutputTarget` first, and the
+/// finished directory carries an `OutputRecord` so a later `--overwrite` can recognise it.
 public final class AtomicOutput: @unchecked Sendable {
-    public let target: URL
+    /// The checked target.
+    public let checked: OutputTarget
+    /// The target directory.
+    public var target: URL { checked.url }
+    /// The directory being written.
     public let temporary: URL
-    private let overwrite: Bool
+    private let command: String
+    private let source: URL
+    private var createdParents: [URL]
     private var committed = false
 
-    /// Registry of live temporary directories, removed by the SIGINT/SIGTERM handler.
+    /// Registry of live temporary directories, removed by the SIGINT/SIGTERM handler. The handler
+    /// takes `lock`, so it waits for a commit in progress to finish rather than cutting it in half.
     nonisolated(unsafe) static var live: Set<String> = []
+    nonisolated(unsafe) static var liveParents: [URL] = []
     static let lock = NSLock()
 
-    /// Checks the target and creates the temporary directory.
-    public init(target: URL, overwrite: Bool) throws {
+    /// Checks the target (see `OutputTarget`), creates missing parents and the temporary directory.
+    public init(target: OutputTarget, command: String, source: URL) throws {
         let fm = FileManager.default
-        self.target = target.standardizedFileURL
-        self.overwrite = overwrite
-        var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: self.target.path, isDirectory: &isDirectory) {
-            guard overwrite else {
-                throw PipelineError("\(self.target.path) already exists: choose another --output or pass --overwrite")
-            }
-            guard isDirectory.boolValue else {
-                throw PipelineError("\(self.target.path) exists and is not a directory")
-            }
-        }
-        let parent = self.target.deletingLastPathComponent()
-        var parentIsDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: parent.path, isDirectory: &parentIsDirectory), parentIsDirectory.boolValue else {
-            throw PipelineError("cannot write \(self.target.path): \(parent.path) is not an existing directory")
-        }
-        temporary = parent.appendingPathComponent(".\(self.target.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        checked = target
+        self.command = command
+        self.source = source
+        createdParents = try target.createParents()
+        let parent = target.url.deletingLastPathComponent()
+        temporary = parent.appendingPathComponent(".\(target.url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
             try fm.createDirectory(at: temporary, withIntermediateDirectories: false)
         } catch {
+            Self.removeEmpty(createdParents)
             throw PipelineError("cannot write into \(parent.path): \(Self.reason(error))")
         }
         guard access(temporary.path, W_OK) == 0 else {
             try? fm.removeItem(at: temporary)
+            Self.removeEmpty(createdParents)
             throw PipelineError("cannot write into \(parent.path): permission denied")
         }
-        Self.lock.lock(); Self.live.insert(temporary.path); Self.lock.unlock()
+        Self.lock.lock(); Self.live.insert(temporary.path); Self.liveParents += createdParents; Self.lock.unlock()
     }
 
-    /// Moves the finished directory into place (replacing the old one with --overwrite).
+    /// Writes the record and moves the finished directory into place. A previous output is moved
+    /// aside first and then only the files its record lists are deleted.
     public func commit() throws {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
         let fm = FileManager.default
-        if fm.fileExists(atPath: target.path) {
+        try OutputRecord.describing(temporary, command: command, source: source).write(in: temporary)
+        // What is at the target now (it may have changed since the check).
+        let now = try OutputTarget(path: target.path, source: source, overwrite: true)
+        switch now.existing {
+        case .none:
+            try move(temporary, to: target)
+        case .emptyDirectory:
+            guard rmdir(target.path) == 0 else {
+                throw PipelineError("cannot replace the empty directory \(target.path): \(String(cString: strerror(errno)))")
+            }
+            try move(temporary, to: target)
+        case .previousOutput(let record):
+            guard case .previousOutput = checked.existing else {
+                throw PipelineError("\(target.path) was created by another run while this one was writing; the result was not moved into place")
+            }
             let backup = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
-            try fm.moveItem(at: target, to: backup)
+            try move(target, to: backup)
             do {
-                try fm.moveItem(at: temporary, to: target)
+                try move(temporary, to: target)
             } catch {
                 try? fm.moveItem(at: backup, to: target)
-                throw PipelineError("cannot move the result into \(target.path): \(Self.reason(error))")
+                throw error
             }
-            try? fm.removeItem(at: backup)
-        } else {
-            try fm.moveItem(at: temporary, to: target)
+            Self.deleteRecorded(record, in: backup)
         }
         committed = true
-        Self.lock.lock(); Self.live.remove(temporary.path); Self.lock.unlock()
+        Self.live.remove(temporary.path)
+        Self.liveParents.removeAll { parent in createdParents.contains(parent) }
     }
 
-    /// Removes the temporary directory (no-op after commit).
+    private func move(_ from: URL, to: URL) throws {
+        do {
+            try FileManager.default.moveItem(at: from, to: to)
+        } catch {
+            throw PipelineError("cannot move the result into \(to.path): \(Self.reason(error))")
+        }
+    }
+
+    /// Deletes the files a record lists, the record, then the directories left empty. Anything
+    /// else found there is left in place (and the directory with it), with a note.
+    static func deleteRecorded(_ record: OutputRecord, in directory: URL) {
+        for file in record.files + [OutputRecord.fileName] {
+            unlink(directory.appendingPathComponent(file).path)
+        }
+        let subdirectories = Set(record.files.compactMap { file -> String? in
+            let parts = file.split(separator: "/")
+            return parts.count > 1 ? parts.dropLast().joined(separator: "/") : nil
+        }).sorted { $0.count > $1.count }
+        for sub in subdirectories { rmdir(directory.appendingPathComponent(sub).path) }
+        if rmdir(directory.path) != 0 {
+            FileHandle.standardError.write(Data("note: \(directory.path) kept: it holds files that appeared during the run\n".utf8))
+        }
+    }
+
+    /// Removes the temporary directory and the parents this run created (no-op after commit).
     public func abort() {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
         guard !committed else { return }
+        committed = true
         try? FileManager.default.removeItem(at: temporary)
-        Self.lock.lock(); Self.live.remove(temporary.path); Self.lock.unlock()
+        Self.live.remove(temporary.path)
+        Self.removeEmpty(createdParents)
+        Self.liveParents.removeAll { parent in createdParents.contains(parent) }
     }
 
     deinit { abort() }
 
-    /// Removes every live temporary directory: called on SIGINT/SIGTERM before exiting.
+    /// Removes every live temporary directory and the parents created for them: called on
+    /// SIGINT/SIGTERM before exiting. Only directories this process created are touched.
     public static func removeAllLive() {
         lock.lock()
-        let paths = live
+        defer { lock.unlock() }
+        for path in live { try? FileManager.default.removeItem(atPath: path) }
         live = []
-        lock.unlock()
-        for path in paths { try? FileManager.default.removeItem(atPath: path) }
+        removeEmpty(liveParents)
+        liveParents = []
+    }
+
+    /// rmdir, innermost first: a parent someone else has put files into meanwhile stays.
+    static func removeEmpty(_ created: [URL]) {
+        for dir in created.reversed() { rmdir(dir.path) }
     }
 
     static func reason(_ error: Error) -> String {
+        if let pipeline = error as? PipelineError { return pipeline.description }
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError {
             return String(cString: strerror(Int32(underlying.code)))

@@ -69,6 +69,8 @@ struct Quantize: ParsableCommand {
         let start = Date()
         try reportingErrors {
             let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
+            // Checked before any work: nothing is touched when the output is refused.
+            let target = try OutputTarget(path: output, source: directory.url, overwrite: overwrite)
             let (groups, ignoreList, recipeText, save) = try resolveRecipe()
             let plan = try QuantizationPlan(config: directory.config, groups: groups, ignore: ignoreList)
             let calibration = try loadCalibration(directory: directory, needed: plan.needsCalibration)
@@ -76,7 +78,7 @@ struct Quantize: ParsableCommand {
             if let evalData {
                 before = try evaluate(directory: directory, data: evalData, label: "source")
             }
-            let out = try AtomicOutput(target: URL(fileURLWithPath: output), overwrite: overwrite)
+            let out = try AtomicOutput(target: target, command: "quantize", source: directory.url)
             SignalCleanup.install()
             let formatConfig = save.first ?? FormatConfig(type: "compressed_tensors", partFileSize: partFileSize)
             let format = try FormatRegistry.shared.make(formatConfig)

@@ -69,21 +69,29 @@ struct QuantizeErrorTests {
         let existing = dir.appendingPathComponent("existing")
         try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: false)
         try Data("keep".utf8).write(to: existing.appendingPathComponent("marker"))
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", existing.path, "--scheme", "W8A8"]),
-                           mentioning: ["already exists", "--overwrite"])
-        #expect(FileManager.default.fileExists(atPath: existing.appendingPathComponent("marker").path))
+        // A directory SwiftQuant did not write is never replaced, with or without --overwrite.
+        for extra in [[], ["--overwrite"]] {
+            expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", existing.path, "--scheme", "W8A8"] + extra),
+                               mentioning: ["did not write", "nothing was changed"])
+            #expect(FileManager.default.fileExists(atPath: existing.appendingPathComponent("marker").path))
+        }
         // A parent that is a regular file cannot hold the output (works as root too).
         let file = dir.appendingPathComponent("plainfile")
         try Data().write(to: file)
         expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", file.appendingPathComponent("out").path, "--scheme", "W8A8"]),
-                           mentioning: ["cannot write"])
+                           mentioning: ["cannot write", "not a directory"])
         #expect(try Self.leftovers(dir).sorted() == ["existing", "plainfile"])
-        // --overwrite replaces the directory only when the new one is complete.
-        let ok = try CLIRunner.run(["quantize", "--model", Self.stories, "--output", existing.path, "--scheme", "W8A8", "--overwrite"])
+        // A previous output needs --overwrite, and is then replaced only when the new one is complete.
+        let previous = dir.appendingPathComponent("previous").path
+        let first = try CLIRunner.run(["quantize", "--model", Self.stories, "--output", previous, "--scheme", "W8A16", "--group-size", "4"])
+        #expect(first.status == 0, "\(first.stderr)")
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", previous, "--scheme", "W8A8"]),
+                           mentioning: ["previous SwiftQuant output", "--overwrite"])
+        let ok = try CLIRunner.run(["quantize", "--model", Self.stories, "--output", previous, "--scheme", "W8A8", "--overwrite"])
         #expect(ok.status == 0, "\(ok.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: existing.appendingPathComponent("marker").path))
-        #expect(FileManager.default.fileExists(atPath: existing.appendingPathComponent("model.safetensors").path))
-        #expect(try Self.leftovers(dir).sorted() == ["existing", "plainfile"])
+        let config = try String(contentsOfFile: previous + "/config.json", encoding: .utf8)
+        #expect(config.contains("\"strategy\": \"channel\""), "the W8A8 output replaced the W8A16 one")
+        #expect(try Self.leftovers(dir).sorted() == ["existing", "plainfile", "previous"])
     }
 
     @Test func staticSchemeWithoutDataAsksForIt() throws {
