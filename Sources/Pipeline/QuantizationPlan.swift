@@ -2,6 +2,8 @@ import Foundation
 import Models
 import Quantization
 
+extension ModulePattern: ModulePatternLike {}
+
 /// Which scheme applies to every Linear of a model, checked before any work starts.
 public struct QuantizationPlan: Sendable {
     /// Linear paths in module order (decoder layers, then lm_head), quantized or not.
@@ -10,11 +12,14 @@ public struct QuantizationPlan: Sendable {
     public let assignments: [String: (group: String, scheme: QuantizationScheme)]
     public let groups: [(name: String, scheme: QuantizationScheme)]
     public let ignore: [String]
+    /// One-line warnings found while resolving (ignore entries that match nothing).
+    public let warnings: [String]
 
     /// Resolves targets and ignore entries against `config`'s module tree and validates shapes.
     public init(config: ModelConfiguration, groups: [(name: String, scheme: QuantizationScheme)], ignore: [String]) throws {
         let validated = try groups.map { ($0.name, try $0.scheme.validated()) }
         let matcher = try SchemeMatcher(groups: validated, ignore: ignore)
+        warnings = try Self.checkTargets(matcher, inventory: ModuleInventory(config: config))
         var paths: [String] = []
         var widths: [String: Int] = [:]
         let qWidth = config.numHeads * config.headDim
@@ -45,7 +50,11 @@ public struct QuantizationPlan: Sendable {
         }
         if !indivisible.isEmpty {
             let shown = indivisible.prefix(6).joined(separator: ", ") + (indivisible.count > 6 ? ", … (\(indivisible.count) layers)" : "")
-            throw PipelineError("group size does not divide the input width of \(shown): ignore them (e.g. --ignore 're:.*down_proj$') or choose a group size that divides every width")
+            let targeted = assignments.keys.compactMap { widths[$0] }
+            let requested = assignments.values.compactMap { $0.scheme.weights?.groupSize }.max() ?? 128
+            let hint = Self.suggestedGroupSize(widths: targeted, atMost: requested).map { "e.g. \($0), which divides every targeted width" }
+                ?? "no power of two from 8 to \(requested) divides every targeted width; --group-size -1 quantizes per channel"
+            throw PipelineError("group size does not divide the input width of \(shown): choose a group size that divides every width (\(hint)) or ignore those layers (e.g. --ignore 're:.*down_proj$')")
         }
         guard !assignments.isEmpty else {
             throw PipelineError("no Linear layer matches the scheme's targets after the ignore list: nothing to quantize")
@@ -54,6 +63,44 @@ public struct QuantizationPlan: Sendable {
         self.assignments = assignments
         self.groups = validated.map { (name: $0.0, scheme: $0.1) }
         self.ignore = ignore
+    }
+
+    /// The largest power of two ≤ `atMost` dividing every width (at least 8), or nil.
+    static func suggestedGroupSize(widths: [Int], atMost: Int) -> Int? {
+        var g = 1
+        while g * 2 <= atMost { g *= 2 }
+        while g >= 8 {
+            if widths.allSatisfy({ $0 % g == 0 }) { return g }
+            g /= 2
+        }
+        return nil
+    }
+
+    /// Every target must select a module (compressed-tensors raises for unmatched targets too);
+    /// a target selecting the token embedding asks for something not supported yet. An ignore
+    /// entry that selects nothing only warns: real recipes carry ignores for other architectures.
+    static func checkTargets(_ matcher: SchemeMatcher, inventory: ModuleInventory) throws -> [String] {
+        for group in matcher.groups {
+            for pattern in group.patterns {
+                let hits = inventory.matches(pattern)
+                if hits.isEmpty {
+                    let near = inventory.nearest(to: pattern.text).joined(separator: ", ")
+                    throw PipelineError("config group '\(group.name)': target '\(pattern.text)' matches no module of the model (nearest: \(near))")
+                }
+                let embeddings = hits.filter { $0.classNames.contains("Embedding") }
+                    .filter { module in !matcher.ignore.contains { $0.matches(path: module.path, classNames: module.classNames) } }
+                if let embedding = embeddings.first {
+                    throw PipelineError("config group '\(group.name)': target '\(pattern.text)' selects \(embedding.path) (Embedding): quantizing embeddings is not supported yet (only Linear layers); ignore it or target Linear")
+                }
+                if !hits.contains(where: \.isLinear) {
+                    let shown = hits.prefix(2).map { "\($0.path) (\($0.classNames[0]))" }.joined(separator: ", ")
+                    throw PipelineError("config group '\(group.name)': target '\(pattern.text)' selects no Linear layer (it matches \(shown)\(hits.count > 2 ? ", …" : "")): only Linear layers are quantized")
+                }
+            }
+        }
+        return matcher.ignore.filter { inventory.matches($0).isEmpty }.map { pattern in
+            "warning: ignore entry '\(pattern.text)' matches no module of this model (nearest: \(inventory.nearest(to: pattern.text).joined(separator: ", ")))"
+        }
     }
 
     /// Whether any scheme has static input activations (and so needs calibration data).

@@ -35,7 +35,14 @@ public struct QuantizationScheme: Sendable, Equatable {
 public enum QuantizationPreset {
     /// The preset names SwiftQuant knows, in a stable order.
     public static let names: [String] = ["W4A16", "W4A16_ASYM", "W8A16", "W8A8", "INT8", "FP8", "FP8_DYNAMIC",
-                                         "W2A16", "W3A16", "W5A16", "W6A16", "W7A16", "W4A8", "W8A8_STATIC"]
+                                         "W2A16", "W3A16", "W5A16", "W6A16", "W7A16",
+                                         "W2A8", "W3A8", "W4A8", "W5A8", "W6A8", "W7A8", "W8A8_STATIC"]
+    /// Preset names of SwiftQuant's own (compressed-tensors has no preset of that name).
+    public static let ownNames: [String] = ["W8A8_STATIC"]
+
+    /// compressed-tensors presets SwiftQuant recognises but does not implement yet.
+    public static let unsupportedNames: [String] = ["NVFP4", "NVFP4A16", "MXFP4", "MXFP4A16", "MXFP8", "MXFP8A16",
+                                                    "FP8_BLOCK", "W4AFP8", "W2A4", "W3A4", "W4A4", "UNQUANTIZED"]
 
     /// The scheme for a preset name (case-insensitive), with `targets`.
     public static func scheme(named name: String, targets: [String] = ["Linear"]) throws -> QuantizationScheme {
@@ -45,8 +52,10 @@ public enum QuantizationPreset {
         case "W2A16", "W3A16", "W4A16", "W5A16", "W6A16", "W7A16", "W8A16":
             let bits = Int(String(upper.dropFirst().prefix(1))) ?? 4
             scheme = QuantizationScheme(targets: targets, weights: groupWeights(bits: bits, symmetric: true))
-        case "W4A8":
-            scheme = QuantizationScheme(targets: targets, weights: groupWeights(bits: 4, symmetric: true),
+        case "W2A8", "W3A8", "W4A8", "W5A8", "W6A8", "W7A8":
+            // compressed-tensors' _int_wnam(w, 8): group-128 symmetric weights, int8 dynamic per-token inputs.
+            let bits = Int(String(upper.dropFirst().prefix(1))) ?? 4
+            scheme = QuantizationScheme(targets: targets, weights: groupWeights(bits: bits, symmetric: true),
                                         inputActivations: tokenActivations(type: .int))
         case "W4A16_ASYM":
             scheme = QuantizationScheme(targets: targets, weights: groupWeights(bits: 4, symmetric: false))
@@ -72,6 +81,9 @@ public enum QuantizationPreset {
                 weights: QuantizationArgs(numBits: 8, type: .float, symmetric: true, strategy: .channel),
                 inputActivations: tokenActivations(type: .float))
         default:
+            if unsupportedNames.contains(upper) {
+                throw QuantizationError("scheme '\(name)' (a compressed-tensors preset) is not supported yet (supported: \(names.joined(separator: ", ")))")
+            }
             throw QuantizationError("unknown scheme '\(name)' (presets: \(names.joined(separator: ", ")))")
         }
         return try scheme.validated()

@@ -7,12 +7,22 @@ enum LLMCompressorRecipeReader {
         var found: (path: String, settings: QuantizationModifierSettings)?
         let stages = root.entries.filter { $0.key.hasSuffix("_stage") }
         for entry in root.entries where !entry.key.hasSuffix("_stage") {
-            guard AnchorKeys.isAliased(entry.value.node, within: stages.map(\.value.node)) else {
+            if entry.key == "metadata" { continue }   // informational (llm-compressor's RecipeMetaData)
+            guard AnchorKeys.isAnchorHolder(key: entry.key, value: entry.value.node,
+                                            within: stages.map(\.value.node), text: text) else {
                 throw RecipeError("unknown key '\(entry.key)' (expected stages named '<name>_stage', e.g. default_stage)")
             }
         }
         for stage in stages {
             for group in try stage.value.mapping().entries {
+                if group.key == "run_type" {
+                    // A stage's run type: SwiftQuant runs every stage one-shot.
+                    let value = try group.value.string()
+                    guard value == "oneshot" else {
+                        throw RecipeError.unsupportedValue(group.value.path, value, supported: ["oneshot"])
+                    }
+                    continue
+                }
                 guard group.key.hasSuffix("_modifiers") else {
                     throw RecipeError("unknown key '\(group.value.path)' (expected modifier groups named '<name>_modifiers', e.g. default_modifiers)")
                 }
@@ -31,7 +41,9 @@ enum LLMCompressorRecipeReader {
         guard let settings = found?.settings, !settings.groups.isEmpty || settings.kvCacheScheme != nil else {
             throw RecipeParser.noQuantization
         }
-        return Recipe(syntax: .llmCompressor, groups: settings.groups, ignore: settings.ignore,
-                      kvCacheScheme: settings.kvCacheScheme, text: text, groupFormats: settings.groupFormats)
+        var recipe = Recipe(syntax: .llmCompressor, groups: settings.groups, ignore: settings.ignore,
+                            kvCacheScheme: settings.kvCacheScheme, text: text, groupFormats: settings.groupFormats)
+        recipe.kvCacheSchemePath = settings.kvCacheSchemePath
+        return recipe
     }
 }

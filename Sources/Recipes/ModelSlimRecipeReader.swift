@@ -13,7 +13,7 @@ enum ModelSlimRecipeReader {
         let root = try node.mapping()
         let used = root.entries.filter { keys.contains($0.key) }.map(\.value.node)
         for entry in root.entries where !keys.contains(entry.key) {
-            guard AnchorKeys.isAliased(entry.value.node, within: used) else {
+            guard AnchorKeys.isAnchorHolder(key: entry.key, value: entry.value.node, within: used, text: text) else {
                 throw RecipeError.unknownKey(entry.key, expected: keys)
             }
         }
@@ -26,7 +26,12 @@ enum ModelSlimRecipeReader {
             throw RecipeError.badValue(version.path, name, allowed: apiVersions + otherAPIVersions)
         }
         if let metadata = root.optional("metadata") { try checkMetadata(metadata) }
-        let spec = try root.required("spec").mapping(allowed: ["runner", "process", "save", "dataset", "prior"])
+        let specNode = try root.required("spec")
+        // Keys of msModelSlim's multimodal pipelines: named, and refused, rather than "unknown".
+        for key in ["calib_dataset", "default_text", "multimodal_sd_config"] {
+            if let value = try specNode.mapping()[key] { throw RecipeError.notSupportedYet(value.path, "a multimodal pipeline setting") }
+        }
+        let spec = try specNode.mapping(allowed: ["runner", "process", "save", "dataset", "prior"])
         if let runner = spec.optional("runner") {
             _ = try runner.choice(["auto", "model_wise", "layer_wise", "dp_layer_wise"])
         }
@@ -59,14 +64,23 @@ enum ModelSlimRecipeReader {
         return result.map(\.0)
     }
 
-    /// A `save` entry: `{type, part_file_size, ext}`; the type name is kept as given.
+    /// Save types SwiftQuant writes (registered formats).
+    static let supportedSavers = ["compressed_tensors"]
+    /// msModelSlim's own savers: parsed (a run refuses those not registered as formats).
+    static let modelSlimSavers = ["ascendv1_saver", "mindie_format_saver"]
+
+    /// A `save` entry: `{type, part_file_size, ext}`.
     private static func saveConfig(_ node: RecipeNode) throws -> FormatConfig {
         let map = try node.mapping(allowed: ["type", "part_file_size", "ext"])
-        let type = try map.required("type").string()
+        let typeNode = try map.required("type")
+        let type = try typeNode.string()
+        guard supportedSavers.contains(type) || modelSlimSavers.contains(type) else {
+            throw RecipeError.badValue(typeNode.path, type, allowed: supportedSavers + modelSlimSavers)
+        }
         var size: Int?
         if let value = map.optional("part_file_size") {
             size = try value.int()
-            if let size, size < 0 {
+            if let size, size < 0 || size > 1 << 20 {
                 throw RecipeError("\(RecipeError.quoted(value.path)) must be 0 (one file) or a positive size in GB, got \(size)")
             }
         }
@@ -78,15 +92,19 @@ enum ModelSlimRecipeReader {
 
     /// `metadata` is informational: its fields are type-checked and otherwise ignored.
     private static func checkMetadata(_ node: RecipeNode) throws {
-        let map = try node.mapping(allowed: ["config_id", "score", "verified_model_types", "label"])
+        let map = try node.mapping(allowed: ["config_id", "score", "verified_model_types", "verified_tags", "label"])
         _ = try map.optional("config_id")?.string()
         _ = try map.optional("score")?.number()
         _ = try map.optional("verified_model_types")?.strings()
-        if let label = try map.optional("label")?.mapping(allowed: ["w_bit", "a_bit", "is_sparse", "kv_cache"]) {
+        // verified_tags: {model: [[engine, hardware], …]}, informational.
+        _ = try map.optional("verified_tags")?.mapping()
+        if let label = try map.optional("label")?.mapping(allowed: ["w_bit", "a_bit", "is_sparse", "kv_cache", "fa_quant", "fa_bit"]) {
             _ = try label.optional("w_bit")?.int()
             _ = try label.optional("a_bit")?.int()
+            _ = try label.optional("fa_bit")?.int()
             _ = try label.optional("is_sparse")?.bool()
             _ = try label.optional("kv_cache")?.bool()
+            _ = try label.optional("fa_quant")?.bool()
         }
     }
 }

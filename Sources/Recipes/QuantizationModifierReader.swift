@@ -6,6 +6,7 @@ struct QuantizationModifierSettings {
     var groupFormats: [String: String] = [:]
     var ignore: [String] = []
     var kvCacheScheme: QuantizationArgs?
+    var kvCacheSchemePath: String?
 }
 
 /// Reads llm-compressor 0.14's QuantizationModifier (fields of QuantizationMixin and Modifier).
@@ -13,8 +14,8 @@ enum QuantizationModifierReader {
     /// Keys that configure quantization.
     static let quantizationKeys = ["config_groups", "scheme", "targets", "ignore", "kv_cache_scheme",
                                    "weight_observer", "input_observer", "output_observer", "observer"]
-    /// Modifier fields accepted and ignored: they change nothing in a one-shot post-training run
-    /// (`bypass_divisibility_checks` only skips an early check; SwiftQuant rejects such layers anyway).
+    /// Modifier fields that change nothing in a one-shot run at their one-shot values (checked in
+    /// `checkOneShotKeys`; any other value is refused).
     static let ignoredKeys = ["bypass_divisibility_checks", "requires_calibration_data",
                               "index", "group", "start", "end", "update"]
 
@@ -49,6 +50,7 @@ enum QuantizationModifierReader {
         settings.groups = settings.groups.map { ($0.name, apply(overrides, to: $0.scheme)) }
         if let value = map.optional("kv_cache_scheme") {
             settings.kvCacheScheme = try QuantizationArgsReader.read(value)
+            settings.kvCacheSchemePath = value.path
         }
         return settings
     }
@@ -107,15 +109,24 @@ enum QuantizationModifierReader {
         return scheme
     }
 
-    /// Type-checks the accepted-and-ignored Modifier fields.
+    /// The Modifier fields of training schedules, at values that mean "apply once" in a one-shot
+    /// run: `start` null/-1/0, `end` null/-1, `update` null; `bypass_divisibility_checks` false
+    /// (true would skip a check SwiftQuant always makes); `requires_calibration_data`, `index` and
+    /// `group` are bookkeeping. Anything else is refused by name.
     private static func checkIgnoredKeys(_ map: RecipeMapping) throws {
-        for key in ["bypass_divisibility_checks", "requires_calibration_data"] {
-            if let value = map[key] { _ = try value.bool() }
+        if let value = map.optional("bypass_divisibility_checks"), try value.bool() {
+            throw RecipeError.unsupportedValue(value.path, "true", supported: ["false"])
         }
+        if let value = map.optional("requires_calibration_data") { _ = try value.bool() }
         if let value = map.optional("index") { _ = try value.int() }
         if let value = map.optional("group") { _ = try value.string() }
-        for key in ["start", "end", "update"] {
-            if let value = map.optional(key) { _ = try value.number() }
+        let oneShot: [(String, [Double])] = [("start", [-1, 0]), ("end", [-1]), ("update", [])]
+        for (key, allowed) in oneShot {
+            guard let value = map.optional(key) else { continue }
+            let number = try value.number()
+            guard allowed.contains(number) else {
+                throw RecipeError("\(RecipeError.quoted(value.path)) = \(value.shown) schedules the modifier during training: not supported (SwiftQuant runs one-shot; use \(allowed.isEmpty ? "null" : allowed.map { String(Int($0)) }.joined(separator: " or ")) or omit it)")
+            }
         }
     }
 }

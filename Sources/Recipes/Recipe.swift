@@ -20,7 +20,9 @@ public struct Recipe: Sendable {
     public var ignore: [String]
     /// KV-cache quantization, if requested.
     public var kvCacheScheme: QuantizationArgs?
-    /// Save targets (`spec.save` of msModelSlim recipes); empty = the caller's default.
+    /// Where `kvCacheScheme` was given (for messages).
+    public var kvCacheSchemePath: String?
+    /// Save targets (`spec.save` of msModelSlim recipes) in order; empty = the caller's default.
     public var save: [FormatConfig]
     /// Calibration data set named by the recipe (`spec.dataset`), if any.
     public var dataset: String?
@@ -39,5 +41,40 @@ public struct Recipe: Sendable {
         self.save = save
         self.dataset = dataset
         self.text = text
+    }
+}
+
+extension Recipe {
+    /// Checks that a run can do everything the recipe asks: every field SwiftQuant parses but
+    /// does not run yet is an error naming it (rather than a silent drop). `formats` are the
+    /// registered save types.
+    public func checkRunnable(formats: [String]) throws {
+        if kvCacheScheme != nil {
+            throw RecipeError.notSupportedYet(kvCacheSchemePath ?? "kv_cache_scheme", "KV-cache quantization")
+        }
+        if save.count > 1 {
+            throw RecipeError.notSupportedYet("spec.save[1]", "a second save target: SwiftQuant writes one output per run so far")
+        }
+        for group in groups {
+            let name = "config group '\(group.name)'"
+            if group.scheme.outputActivations != nil {
+                throw RecipeError("\(name): output_activations (output activation quantization) is not supported yet: remove it")
+            }
+            if let weights = group.scheme.weights, ![.tensor, .channel, .group].contains(weights.resolvedStrategy) {
+                throw RecipeError("\(name): weights strategy '\(weights.resolvedStrategy.rawValue)' is not supported yet (supported: tensor, channel, group)")
+            }
+            if let inputs = group.scheme.inputActivations {
+                if inputs.dynamic.isDynamic {
+                    if ![.token, .tensor].contains(inputs.resolvedStrategy) || inputs.dynamic == .local {
+                        throw RecipeError("\(name): dynamic input_activations with strategy '\(inputs.resolvedStrategy.rawValue)' are not supported yet (supported: token, tensor)")
+                    }
+                } else if inputs.resolvedStrategy != .tensor {
+                    throw RecipeError("\(name): static input_activations with strategy '\(inputs.resolvedStrategy.rawValue)' are not supported yet (supported: tensor)")
+                }
+            }
+        }
+        for (index, target) in save.enumerated() where !formats.contains(target.type) {
+            throw RecipeError.unsupportedValue("spec.save[\(index)].type", target.type, supported: formats)
+        }
     }
 }

@@ -35,6 +35,11 @@ public struct RecipeError: Error, CustomStringConvertible, Sendable, Equatable {
         RecipeError("\(quoted(path)) value '\(value)' is not supported yet (supported: \(supported.joined(separator: ", ")))")
     }
 
+    /// A recognised field SwiftQuant does not implement yet (refused rather than ignored).
+    static func notSupportedYet(_ path: String, _ what: String = "") -> RecipeError {
+        RecipeError("\(quoted(path))\(what.isEmpty ? "" : " (\(what))") is not supported yet: remove it or use a tool that implements it; nothing was written")
+    }
+
     /// A settings error (e.g. from `QuantizationArgs.validated()`) at `path`.
     static func invalid(_ path: String, _ error: Error) -> RecipeError {
         RecipeError("\(quoted(path)): \(error)")

@@ -1,3 +1,4 @@
+import Formats
 import Quantization
 
 /// Reads one compressed-tensors QuantizationScheme (a `config_groups` entry) and checks it as
@@ -17,16 +18,26 @@ enum SchemeReader {
         let weights = try map.optional("weights").map(QuantizationArgsReader.read)
         let inputs = try map.optional("input_activations").map(QuantizationArgsReader.read)
         let outputs = try map.optional("output_activations").map(QuantizationArgsReader.read)
+        guard weights != nil || inputs != nil else {
+            throw RecipeError("\(RecipeError.quoted(node.path)) quantizes nothing: give weights or input_activations")
+        }
+        let scheme = try validated(QuantizationScheme(targets: targets, weights: weights, inputActivations: inputs,
+                                                      outputActivations: outputs),
+                                   path: node.path)
+        guard weights != nil else {
+            throw RecipeError.notSupportedYet(node.childPath("input_activations"), "activation quantization without weights")
+        }
         var format: String?
         if let value = map.optional("format") {
-            format = try value.choice(formats)
+            let name = try value.choice(formats)
+            // Honoured when it is the format SwiftQuant writes for this scheme; others not yet.
+            let written = QuantizationConfigJSON.format(of: scheme)
+            guard name == written else {
+                throw RecipeError("\(RecipeError.quoted(value.path)) '\(name)' is not supported yet for this scheme: SwiftQuant writes it as '\(written)' (set that or omit format)")
+            }
+            format = name
         }
-        guard weights != nil || inputs != nil || outputs != nil else {
-            throw RecipeError("\(RecipeError.quoted(node.path)) quantizes nothing: give weights, input_activations or output_activations")
-        }
-        let scheme = QuantizationScheme(targets: targets, weights: weights, inputActivations: inputs,
-                                        outputActivations: outputs)
-        return (try validated(scheme, path: node.path), format)
+        return (scheme, format)
     }
 
     /// Validates a scheme with compressed-tensors' scheme-level rules; errors name `path`.

@@ -26,6 +26,10 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            guard (2...Limits.maxSequence).contains(ctx) else { throw CLIError("--ctx must be 2…\(Limits.maxSequence), got \(ctx)") }
+            guard tokens > 0, tokens <= Limits.maxEvalTokens, tokens % ctx == 0 else {
+                throw CLIError("--tokens must be a positive multiple of --ctx (\(ctx)) up to \(Limits.maxEvalTokens), got \(tokens)")
+            }
             let loadStart = Date()
             let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
             let tokenizer = try directory.tokenizer()
@@ -56,13 +60,13 @@ struct Eval: ParsableCommand {
     }
 }
 
-/// Reads a UTF-8 text file with a one-line error.
-func readText(_ path: String) throws -> String {
+/// Reads a UTF-8 text file with a one-line error naming the flag that gave it.
+func readText(_ path: String, flag: String = "--data") throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIError("\(path): cannot read the file")
+        throw CLIError("\(flag) \(path): cannot read the file")
     }
     guard let text = String(data: data, encoding: .utf8) else {
-        throw CLIError("\(path): not valid UTF-8 text")
+        throw CLIError("\(flag) \(path): not valid UTF-8 text")
     }
     return text
 }

@@ -6,62 +6,98 @@ import Models
 import Pipeline
 import Quantization
 import Recipes
+import Tokenizers
 
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Quantize a Hugging Face checkpoint and write a compressed-tensors checkpoint.")
+        abstract: "Quantize a Hugging Face checkpoint and write a compressed-tensors checkpoint.",
+        discussion: """
+        The output is written under a temporary name beside --output and renamed into place when \
+        complete. It must be a new path, an empty directory, or (with --overwrite) a previous \
+        SwiftQuant output; the source model, its parents, the working directory and home are refused.
+        Recipes: see docs/ARCHITECTURE.md and Tests/Fixtures/recipes/ for real llm-compressor and \
+        msModelSlim recipe files.
+        """)
 
     @Option(help: "The source Hugging Face checkpoint directory.")
     var model: String
 
-    @Option(help: "The output directory (written under a temporary name and renamed when complete).")
+    @Option(help: "The output directory: new, empty, or a previous SwiftQuant output (with --overwrite).")
     var output: String
 
-    @Option(help: "A preset scheme: \(QuantizationPreset.names.joined(separator: ", ")).")
+    @Option(help: ArgumentHelp("A preset scheme: \(QuantizationPreset.names.joined(separator: ", ")).",
+                               discussion: "\(QuantizationPreset.ownNames.joined(separator: ", ")) is SwiftQuant's own name (int8 weights per channel, int8 static per-tensor inputs; compressed-tensors has no such preset); \(QuantizationPreset.unsupportedNames.joined(separator: ", ")) are compressed-tensors presets not supported yet."))
     var scheme: String?
 
-    @Option(help: "Override the weights' group size of --scheme (strategy group).")
+    @Option(parsing: .unconditional, help: "Override the weights' group size of --scheme (strategy group); -1 means one scale per output channel.")
     var groupSize: Int?
 
     @Option(help: "A recipe: llm-compressor YAML or msModelSlim modelslim_v1 YAML.")
     var recipe: String?
 
-    @Option(help: "Calibration text (or jsonl with a \"text\" field).")
+    @Option(help: "Calibration data: plain text (cut into --samples windows of --seqlen tokens from the start), or .jsonl/.json records (one sample per record: text, prompt, inputs_pretokenized or messages). Default: the recipe's spec.dataset.")
     var dataset: String?
 
-    @Option(help: "Calibration samples.")
+    @Option(help: "Calibration samples (1…\(Limits.maxSamples)).")
     var samples: Int = 64
 
-    @Option(help: "Tokens per calibration sample.")
+    @Option(help: "Tokens per calibration sample (at most the model's max_position_embeddings).")
     var seqlen: Int = 512
 
-    @Option(help: "Where calibration text starts: 'half' (after the first newline past the midpoint) or a byte offset.")
-    var datasetStart: String = "half"
+    @Option(help: "Plain-text data only: where calibration text starts: 'start' (default), 'half' (the standard set C(n, L): after the first newline past the midpoint) or a byte offset.")
+    var datasetStart: String?
 
     @Option(help: "Modules to leave unquantized: class names, module paths or re:<regex> (repeatable; default lm_head).")
     var ignore: [String] = []
 
-    @Flag(help: "Replace an existing output directory.")
+    @Flag(help: "Replace --output when it holds a previous SwiftQuant output (and nothing else).")
     var overwrite = false
 
-    @Option(help: "Shard size limit in GiB for the weights (default: one file up to 50 GB).")
+    @Option(help: "Shard size limit in GiB for the weights (0 = one file; default: one file up to 50 GB). Overrides a recipe's part_file_size, with a note.")
     var partFileSize: Int?
 
     @Option(help: "Evaluate perplexity before and after on this text file.")
     var evalData: String?
 
-    @Option(help: "Window length for --eval-data.")
+    @Option(help: "Window length for --eval-data (2 … the model's max_position_embeddings).")
     var evalCtx: Int = 512
 
-    @Option(help: "Tokens evaluated for --eval-data.")
+    @Option(help: "Tokens evaluated for --eval-data (a multiple of --eval-ctx).")
     var evalTokens: Int = 8192
+
+    @Flag(help: "Print the summary as one JSON object on stdout.")
+    var json = false
 
     func validate() throws {
         if (scheme == nil) == (recipe == nil) {
-            throw ValidationError("give exactly one of --scheme NAME or --recipe FILE")
+            throw CLIError("give exactly one of --scheme NAME or --recipe FILE")
         }
         if groupSize != nil && scheme == nil {
-            throw ValidationError("--group-size applies to --scheme; set group_size in the recipe instead")
+            throw CLIError("--group-size applies to --scheme; set group_size in the recipe instead")
+        }
+        if let groupSize, groupSize != -1, !(1...Limits.maxGroupSize).contains(groupSize) {
+            throw CLIError("--group-size must be -1 (per channel) or 1…\(Limits.maxGroupSize), got \(groupSize)")
+        }
+        guard (1...Limits.maxSamples).contains(samples) else {
+            throw CLIError("--samples must be 1…\(Limits.maxSamples), got \(samples)")
+        }
+        guard (1...Limits.maxSequence).contains(seqlen) else {
+            throw CLIError("--seqlen must be 1…\(Limits.maxSequence), got \(seqlen)")
+        }
+        if let partFileSize, !(0...Limits.maxPartFileSize).contains(partFileSize) {
+            throw CLIError("--part-file-size must be 0 (one file) … \(Limits.maxPartFileSize) GiB, got \(partFileSize)")
+        }
+        if let datasetStart, DatasetStart(argument: datasetStart) == nil {
+            throw CLIError("--dataset-start must be 'start', 'half' or a byte offset, got '\(datasetStart)'")
+        }
+        guard (2...Limits.maxSequence).contains(evalCtx) else {
+            throw CLIError("--eval-ctx must be 2…\(Limits.maxSequence), got \(evalCtx)")
+        }
+        guard evalTokens > 0, evalTokens <= Limits.maxEvalTokens, evalTokens % evalCtx == 0 else {
+            throw CLIError("--eval-tokens must be a positive multiple of --eval-ctx (\(evalCtx)) up to \(Limits.maxEvalTokens), got \(evalTokens)")
+        }
+        if evalData == nil && (evalCtx != 512 || evalTokens != 8192) {
+            throw CLIError("--eval-ctx and --eval-tokens apply with --eval-data FILE")
         }
     }
 
@@ -71,18 +107,22 @@ struct Quantize: ParsableCommand {
             let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
             // Checked before any work: nothing is touched when the output is refused.
             let target = try OutputTarget(path: output, source: directory.url, overwrite: overwrite)
-            let (groups, ignoreList, recipeText, save) = try resolveRecipe()
-            let plan = try QuantizationPlan(config: directory.config, groups: groups, ignore: ignoreList)
-            let calibration = try loadCalibration(directory: directory, needed: plan.needsCalibration)
+            let job = try resolveJob()
+            let plan = try QuantizationPlan(config: directory.config, groups: job.groups, ignore: job.ignore)
+            plan.warnings.forEach(Terminal.note)
+            if evalData != nil, evalCtx > directory.config.maxPositionEmbeddings {
+                throw CLIError("--eval-ctx \(evalCtx) exceeds the model's max_position_embeddings \(directory.config.maxPositionEmbeddings)")
+            }
+            let calibration = try loadCalibration(directory: directory, needed: plan.needsCalibration,
+                                                  recipeDataset: job.recipeDataset)
             var before: PerplexityResult? = nil
             if let evalData {
                 before = try evaluate(directory: directory, data: evalData, label: "source")
             }
             let out = try AtomicOutput(target: target, command: "quantize", source: directory.url)
             SignalCleanup.install()
-            let formatConfig = save.first ?? FormatConfig(type: "compressed_tensors", partFileSize: partFileSize)
-            let format = try FormatRegistry.shared.make(formatConfig)
-            let pipeline = SequentialPipeline(directory: directory, plan: plan, calibration: calibration, recipeText: recipeText)
+            let format = try FormatRegistry.shared.make(job.format)
+            let pipeline = SequentialPipeline(directory: directory, plan: plan, calibration: calibration, recipeText: job.recipeText)
             do {
                 try pipeline.run(format: format, context: ExportContext(saveDirectory: out.temporary, sourceModelPath: directory.url)) {
                     Terminal.progress("quantizing \($0)")
@@ -94,11 +134,17 @@ struct Quantize: ParsableCommand {
                 out.abort()
                 throw error
             }
-            let seconds = Date().timeIntervalSince(start)
-            Terminal.note(String(format: "wrote %@ in %.2f s", out.target.path, seconds))
+            let summary = QuantizeSummary(plan: plan, output: out.target, seconds: Date().timeIntervalSince(start),
+                                          calibration: calibration, format: job.format)
+            var after: PerplexityResult? = nil
             if let evalData {
-                let after = try evaluate(directory: try ModelDirectory(url: out.target), data: evalData, label: "quantized")
-                if let before {
+                after = try evaluate(directory: try ModelDirectory(url: out.target), data: evalData, label: "quantized")
+            }
+            if json {
+                print(try summary.json(before: before, after: after))
+            } else {
+                summary.lines().forEach(Terminal.note)
+                if let before, let after {
                     print(String(format: "perplexity E(%d, %d): source %.6f → quantized %.6f (%+.4f, %+.2f %%)",
                                  after.ctx, after.tokens, before.ppl, after.ppl, after.ppl - before.ppl,
                                  100 * (after.ppl / before.ppl - 1)))
@@ -107,51 +153,128 @@ struct Quantize: ParsableCommand {
         }
     }
 
-    private func resolveRecipe() throws -> ([(name: String, scheme: QuantizationScheme)], [String], String?, [FormatConfig]) {
+    /// What to run, from --scheme or --recipe, with every recipe field honoured or refused.
+    struct Job {
+        var groups: [(name: String, scheme: QuantizationScheme)]
+        var ignore: [String]
+        var recipeText: String?
+        var format: FormatConfig
+        /// The recipe's `spec.dataset`.
+        var recipeDataset: RecipeDataset?
+    }
+
+    private func resolveJob() throws -> Job {
         if let recipe {
-            let parsed = try RecipeParser.load(contentsOf: URL(fileURLWithPath: recipe))
-            var ignoreList = parsed.ignore + ignore
+            let recipeURL = URL(fileURLWithPath: recipe)
+            let parsed = try RecipeParser.load(contentsOf: recipeURL)
+            try parsed.checkRunnable(formats: FormatRegistry.shared.names)
+            var ignoreList = parsed.ignore
+            if !ignore.isEmpty {
+                Terminal.note("note: --ignore \(ignore.joined(separator: " ")) added to the recipe's ignore list")
+                ignoreList += ignore
+            }
             // msModelSlim's runner visits decoder layers only: lm_head is never quantized there.
             if parsed.syntax == .modelSlimV1, !ignoreList.contains("lm_head") { ignoreList.append("lm_head") }
-            return (parsed.groups, ignoreList, parsed.text, parsed.save)
+            var format = parsed.save.first ?? FormatConfig(type: "compressed_tensors", partFileSize: partFileSize)
+            if let partFileSize, let recipeSave = parsed.save.first {
+                if recipeSave.partFileSize != partFileSize {
+                    Terminal.note("note: --part-file-size \(partFileSize) replaces the recipe's save[0].part_file_size \(recipeSave.partFileSize.map(String.init) ?? "(unset)")")
+                }
+                format = FormatConfig(type: recipeSave.type, partFileSize: partFileSize)
+            }
+            let recipeDataset = parsed.dataset.map { RecipeDataset(name: $0, recipe: recipeURL) }
+            return Job(groups: parsed.groups, ignore: ignoreList, recipeText: parsed.text, format: format,
+                       recipeDataset: recipeDataset)
         }
         guard let scheme else { throw CLIError("give --scheme or --recipe") }
         var resolved = try QuantizationPreset.scheme(named: scheme)
         if let groupSize {
             guard var weights = resolved.weights else { throw CLIError("--group-size: scheme \(scheme) has no weight quantization") }
-            weights.groupSize = groupSize
-            weights.strategy = .group
+            if groupSize == -1 {
+                weights.groupSize = nil
+                weights.strategy = .channel
+            } else {
+                weights.groupSize = groupSize
+                weights.strategy = .group
+            }
             resolved.weights = try weights.validated()
         }
         let ignoreList = ignore.isEmpty ? ["lm_head"] : ignore
         let text = RecipeWriter.llmCompressorYAML(groups: [("group_0", resolved)], ignore: ignoreList)
-        return ([("group_0", resolved)], ignoreList, text, [])
+        return Job(groups: [("group_0", resolved)], ignore: ignoreList, recipeText: text,
+                   format: FormatConfig(type: "compressed_tensors", partFileSize: partFileSize))
     }
 
-    private func loadCalibration(directory: ModelDirectory, needed: Bool) throws -> CalibrationSet? {
-        guard let dataset else {
+    private func loadCalibration(directory: ModelDirectory, needed: Bool, recipeDataset: RecipeDataset?) throws -> CalibrationSet? {
+        var file: URL
+        if let dataset {
+            if let recipeDataset {
+                Terminal.note("note: --dataset \(dataset) is used instead of the recipe's spec.dataset '\(recipeDataset.name)'")
+            }
+            file = URL(fileURLWithPath: dataset)
+        } else if let recipeDataset {
+            guard needed else {
+                Terminal.note("note: the recipe's spec.dataset '\(recipeDataset.name)' is not needed: its scheme needs no calibration")
+                return nil
+            }
+            guard let found = recipeDataset.file else {
+                throw CLIError("spec.dataset '\(recipeDataset.name)' was found neither beside the recipe nor in the working directory: give --dataset FILE")
+            }
+            Terminal.note("note: calibrating on the recipe's spec.dataset \(found.path)")
+            file = found
+        } else {
+            if needed {
+                throw CLIError("the scheme has static input activations: give calibration data (--dataset FILE --samples N --seqlen L)")
+            }
             return nil
         }
         guard needed else {
             Terminal.note("note: the scheme needs no calibration; --dataset is not used")
             return nil
         }
-        guard let startRule = DatasetStart(argument: datasetStart) else {
-            throw CLIError("--dataset-start must be 'half' or a byte offset, got '\(datasetStart)'")
+        file = file.standardizedFileURL
+        let maxPositions = directory.config.maxPositionEmbeddings
+        guard seqlen <= maxPositions else {
+            throw CLIError("--seqlen \(seqlen) exceeds the model's max_position_embeddings \(maxPositions)")
         }
-        return try CalibrationSet.load(file: URL(fileURLWithPath: dataset), tokenizer: try directory.tokenizer(),
-                                       count: samples, length: seqlen, start: startRule)
+        let tokenizer = try directory.tokenizer()
+        let template = try ChatTemplateRenderer.load(directory)
+        return try CalibrationSet.load(file: file, tokenizer: tokenizer, count: samples, length: seqlen,
+                                       start: datasetStart.flatMap(DatasetStart.init(argument:)),
+                                       render: template?.render, notes: Terminal.note)
     }
 
     private func evaluate(directory: ModelDirectory, data: String, label: String) throws -> PerplexityResult {
         let lm = try QuantizedModelLoader.load(directory)
-        let ids = try directory.tokenizer().encode(try readText(data))
-        let result = try Perplexity.evaluate(model: lm, ids: ids, ctx: evalCtx, tokens: evalTokens) { done, total in
-            Terminal.progress("evaluating \(label): window \(done)/\(total)")
+        let ids = try directory.tokenizer().encode(try readText(data, flag: "--eval-data"))
+        let result: PerplexityResult
+        do {
+            result = try Perplexity.evaluate(model: lm, ids: ids, ctx: evalCtx, tokens: evalTokens) { done, total in
+                Terminal.progress("evaluating \(label): window \(done)/\(total)")
+            }
+        } catch {
+            // Perplexity names its own parameters --ctx/--tokens; here they are --eval-ctx/--eval-tokens.
+            throw CLIError("--eval-data: " + "\(error)".replacingOccurrences(of: "--ctx", with: "--eval-ctx")
+                .replacingOccurrences(of: "--tokens", with: "--eval-tokens"))
         }
         Terminal.endProgress()
         print(String(format: "%@: E(%d, %d) = %.6f", label, result.ctx, result.tokens, result.ppl))
         return result
+    }
+}
+
+/// A recipe's `spec.dataset`: found relative to the recipe's folder, then the working directory.
+struct RecipeDataset {
+    let name: String
+    /// The file, or nil when it exists in neither place (an error only if calibration needs it).
+    let file: URL?
+
+    init(name: String, recipe: URL) {
+        self.name = name
+        let candidates = name.hasPrefix("/") ? [URL(fileURLWithPath: name)]
+            : [recipe.deletingLastPathComponent().appendingPathComponent(name),
+               URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(name)]
+        file = candidates.first { FileManager.default.fileExists(atPath: $0.path) }?.standardizedFileURL
     }
 }
 

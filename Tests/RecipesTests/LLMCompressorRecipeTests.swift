@@ -218,10 +218,31 @@ struct LLMCompressorRecipeTests {
                   group: quant
                   start: -1
                   end: null
-                  update: 0.5
-                  bypass_divisibility_checks: true
+                  bypass_divisibility_checks: false
             """)
         #expect(recipe.groups.count == 1)
+        // Training-schedule values and skipped checks are refused by name, not ignored.
+        for (field, message) in [("start: 2", "start' = '2' schedules the modifier during training"),
+                                 ("update: 0.5", "update' = '0.5' schedules the modifier during training"),
+                                 ("end: 3", "end' = '3' schedules"),
+                                 ("bypass_divisibility_checks: true", "bypass_divisibility_checks' value 'true' is not supported yet")] {
+            expectRecipeError(quantizationModifierRecipe("scheme: W4A16\n" + field), contains: [message])
+        }
+        expectRecipeError("s_stage:\n  run_type: train\n  m_modifiers:\n    QuantizationModifier: {scheme: W8A8}\n",
+                          contains: ["'s_stage.run_type' value 'train' is not supported yet (supported: oneshot)"])
+        #expect(try RecipeParser.parse("s_stage:\n  run_type: oneshot\n  m_modifiers:\n    QuantizationModifier: {scheme: W8A8}\n").groups.count == 1)
+    }
+
+    @Test func parsedButNotRunnableFieldsAreRefusedByName() throws {
+        let formats = ["compressed_tensors"]
+        let kv = try RecipeParser.parse(quantizationModifierRecipe("scheme: W8A8\nkv_cache_scheme: {num_bits: 8, type: float}"))
+        #expect(throws: RecipeError.self) { try kv.checkRunnable(formats: formats) }
+        do { try kv.checkRunnable(formats: formats) } catch { #expect("\(error)".contains("kv_cache_scheme' (KV-cache quantization) is not supported yet")) }
+        let output = try RecipeParser.parse(quantizationModifierRecipe("config_groups:\n  g:\n    targets: [Linear]\n    weights: {num_bits: 8}\n    output_activations: {num_bits: 8, type: float, dynamic: true, strategy: token}"))
+        do { try output.checkRunnable(formats: formats); Issue.record("output_activations accepted") } catch { #expect("\(error)".contains("output_activations")) }
+        let block = try RecipeParser.parse(quantizationModifierRecipe("config_groups:\n  g:\n    targets: [Linear]\n    weights: {num_bits: 8, type: float, strategy: block, block_structure: [128, 128]}"))
+        do { try block.checkRunnable(formats: formats); Issue.record("block weights accepted") } catch { #expect("\(error)".contains("weights strategy 'block' is not supported yet")) }
+        try RecipeParser.parse(quantizationModifierRecipe("scheme: W8A8")).checkRunnable(formats: formats)
     }
 
     @Test func loadFromFile() throws {

@@ -203,9 +203,12 @@ struct RecipeErrorTests {
         expectRecipeError(Self.slim("qconfig: {weight: \(weight)}\nexclude: ['layers.[z-a]']"), contains: ["'spec.process[0].exclude[0]': invalid regular expression"])
     }
 
-    @Test func anchorHolderKeysMustBeUsed() {
-        expectRecipeError("helper: &h {num_bits: 4}\n" + quantizationModifierRecipe("scheme: W8A8"), contains: ["unknown key 'helper'"])
-        expectRecipeError("apiversion: modelslim_v1\nunused: &u {a: 1}\nspec: {process: []}\n", contains: ["unknown key 'unused'"])
+    @Test func extraTopLevelKeysMustHoldAnchors() throws {
+        // An anchor holder changes nothing even when unused (real msModelSlim recipes carry them).
+        _ = try RecipeParser.parse("helper: &h {num_bits: 4}\n" + quantizationModifierRecipe("scheme: W8A8"))
+        expectRecipeError("helper: {num_bits: 4}\n" + quantizationModifierRecipe("scheme: W8A8"), contains: ["unknown key 'helper'"])
+        expectRecipeError("apiversion: modelslim_v1\nunused: {a: 1}\nspec: {process: []}\n", contains: ["unknown key 'unused'"])
+        expectRecipeError("apiversion: modelslim_v1\nunused: &u {a: 1}\nspec: {process: []}\n", contains: ["no quantization requested"])
     }
 
     @Test func descriptionIsFoldedToOneLine() {

@@ -1,0 +1,91 @@
+import Models
+
+/// Every module of a model with the class names transformers gives it, as compressed-tensors
+/// matches targets (`Linear`, `Embedding`, `LlamaDecoderLayer`, `LlamaRMSNorm`, …). Used to check
+/// that each target and ignore entry of a recipe selects something, and to suggest names when not.
+public struct ModuleInventory: Sendable {
+    /// One module: its path and class names.
+    public struct Module: Sendable {
+        public let path: String
+        public let classNames: [String]
+        public var isLinear: Bool { classNames.contains("Linear") }
+    }
+
+    /// Modules in transformers' `named_modules()` order.
+    public let modules: [Module]
+
+    /// The modules of `config`'s architecture.
+    public init(config: ModelConfiguration) {
+        let prefix: String
+        switch config.architecture {
+        case .llama: prefix = "Llama"
+        case .qwen2: prefix = "Qwen2"
+        case .qwen3: prefix = "Qwen3"
+        case .mistral: prefix = "Mistral"
+        }
+        var modules: [Module] = [Module(path: "model", classNames: [prefix + "Model"]),
+                                 Module(path: "model.embed_tokens", classNames: ["Embedding"])]
+        for layer in 0..<config.numLayers {
+            let base = "model.layers.\(layer)"
+            modules.append(Module(path: base, classNames: [prefix + "DecoderLayer"]))
+            modules.append(Module(path: base + ".self_attn", classNames: [prefix + "Attention"]))
+            for name in ["q_proj", "k_proj", "v_proj", "o_proj"] {
+                modules.append(Module(path: base + ".self_attn." + name, classNames: ["Linear"]))
+            }
+            if config.qkNorm {
+                for name in ["q_norm", "k_norm"] {
+                    modules.append(Module(path: base + ".self_attn." + name, classNames: [prefix + "RMSNorm"]))
+                }
+            }
+            modules.append(Module(path: base + ".mlp", classNames: [prefix + "MLP"]))
+            for name in ["gate_proj", "up_proj", "down_proj"] {
+                modules.append(Module(path: base + ".mlp." + name, classNames: ["Linear"]))
+            }
+            modules.append(Module(path: base + ".mlp.act_fn", classNames: ["SiLUActivation", "SiLU"]))
+            modules.append(Module(path: base + ".input_layernorm", classNames: [prefix + "RMSNorm"]))
+            modules.append(Module(path: base + ".post_attention_layernorm", classNames: [prefix + "RMSNorm"]))
+        }
+        modules.append(Module(path: "model.norm", classNames: [prefix + "RMSNorm"]))
+        modules.append(Module(path: "model.rotary_emb", classNames: [prefix + "RotaryEmbedding"]))
+        modules.append(Module(path: "lm_head", classNames: ["Linear"]))
+        self.modules = modules
+    }
+
+    /// The modules a pattern selects.
+    public func matches(_ pattern: ModulePatternLike) -> [Module] {
+        modules.filter { pattern.matches(path: $0.path, classNames: $0.classNames) }
+    }
+
+    /// Up to `count` module paths or class names closest to `text` (edit distance), layer 0 standing
+    /// for every layer.
+    public func nearest(to text: String, count: Int = 3) -> [String] {
+        let query = text.hasPrefix("re:") ? String(text.dropFirst(3)) : text
+        var candidates: [String] = []
+        var seen = Set<String>()
+        for module in modules where !module.path.hasPrefix("model.layers.") || module.path.hasPrefix("model.layers.0") {
+            for name in [module.path] + module.classNames where seen.insert(name).inserted { candidates.append(name) }
+        }
+        let scored = candidates.map { ($0, Self.editDistance(Array(query.utf8), Array($0.utf8))) }
+        return scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(count).map(\.0)
+    }
+
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}
+
+/// Anything that selects modules by path and class names (a `ModulePattern`).
+public protocol ModulePatternLike {
+    func matches(path: String, classNames: [String]) -> Bool
+}
