@@ -22,27 +22,42 @@ public final class AtomicOutput: @unchecked Sendable {
     nonisolated(unsafe) static var liveParents: [URL] = []
     static let lock = NSLock()
 
-    /// Checks the target (see `OutputTarget`), creates missing parents and the temporary directory.
+    /// Creates missing parents and the temporary directory for a checked target. Both are
+    /// registered (under the lock) before they are created, so an interruption at any moment
+    /// removes them.
     public init(target: OutputTarget, command: String, source: URL) throws {
         let fm = FileManager.default
         checked = target
         self.command = command
         self.source = source
-        createdParents = try target.createParents()
         let parent = target.url.deletingLastPathComponent()
         temporary = parent.appendingPathComponent(".\(target.url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        Self.liveParents += target.missingParents
+        createdParents = []
+        do {
+            createdParents = try target.createParents()
+        } catch {
+            Self.liveParents.removeAll { target.missingParents.contains($0) }
+            throw error
+        }
+        Self.live.insert(temporary.path)
         do {
             try fm.createDirectory(at: temporary, withIntermediateDirectories: false)
         } catch {
+            Self.live.remove(temporary.path)
             Self.removeEmpty(createdParents)
+            Self.liveParents.removeAll { target.missingParents.contains($0) }
             throw PipelineError("cannot write into \(parent.path): \(Self.reason(error))")
         }
         guard access(temporary.path, W_OK) == 0 else {
             try? fm.removeItem(at: temporary)
+            Self.live.remove(temporary.path)
             Self.removeEmpty(createdParents)
+            Self.liveParents.removeAll { target.missingParents.contains($0) }
             throw PipelineError("cannot write into \(parent.path): permission denied")
         }
-        Self.lock.lock(); Self.live.insert(temporary.path); Self.liveParents += createdParents; Self.lock.unlock()
     }
 
     /// Writes the record and moves the finished directory into place. A previous output is moved
@@ -77,6 +92,7 @@ public final class AtomicOutput: @unchecked Sendable {
             Self.deleteRecorded(record, in: backup)
         }
         committed = true
+        Self.committedAny = true
         Self.live.remove(temporary.path)
         Self.liveParents.removeAll { parent in createdParents.contains(parent) }
     }
@@ -119,12 +135,23 @@ public final class AtomicOutput: @unchecked Sendable {
 
     deinit { abort() }
 
+    /// Whether a run has moved an output into place (for the interruption message).
+    nonisolated(unsafe) public private(set) static var committedAny = false
+
     /// Removes every live temporary directory and the parents created for them: called on
-    /// SIGINT/SIGTERM before exiting. Only directories this process created are touched.
-    public static func removeAllLive() {
+    /// SIGINT/SIGTERM before exiting. Only directories this process created are touched. Each
+    /// is first renamed aside, so a writer still running cannot create files in it meanwhile.
+    /// The lock is kept: no other output operation starts before the process exits.
+    public static func removeAllLiveAndHold() {
         lock.lock()
-        defer { lock.unlock() }
-        for path in live { try? FileManager.default.removeItem(atPath: path) }
+        for path in live {
+            let dying = path + ".removing"
+            if rename(path, dying) == 0 {
+                try? FileManager.default.removeItem(atPath: dying)
+            } else {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
         live = []
         removeEmpty(liveParents)
         liveParents = []

@@ -5,7 +5,7 @@ enum ModelSlimQConfig {
     /// The keys of a QConfig; all but `ext` are required, as in msModelSlim.
     static let keys = ["scope", "dtype", "symmetric", "method", "ext"]
     /// Every scope msModelSlim knows.
-    static let scopes = ["per_tensor", "per_channel", "per_token", "per_group", "per_block", "per_head"]
+    static let scopes = ["per_tensor", "per_channel", "per_token", "per_group", "per_block", "per_head", "dual_scale", "pd_mix"]
 
     /// Weight args: int8/int4/fp8_e4m3, per_channel/per_group/per_tensor, min-max.
     static func weight(_ node: RecipeNode) throws -> QuantizationArgs {

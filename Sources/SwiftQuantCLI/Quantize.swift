@@ -119,8 +119,8 @@ struct Quantize: ParsableCommand {
             if let evalData {
                 before = try evaluate(directory: directory, data: evalData, label: "source")
             }
-            let out = try AtomicOutput(target: target, command: "quantize", source: directory.url)
             SignalCleanup.install()
+            let out = try AtomicOutput(target: target, command: "quantize", source: directory.url)
             let format = try FormatRegistry.shared.make(job.format)
             let pipeline = SequentialPipeline(directory: directory, plan: plan, calibration: calibration, recipeText: job.recipeText)
             do {
@@ -288,8 +288,9 @@ enum SignalCleanup {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                AtomicOutput.removeAllLive()
-                FileHandle.standardError.write(Data("\nswiftquant: interrupted; no output was written\n".utf8))
+                AtomicOutput.removeAllLiveAndHold()
+                let what = AtomicOutput.committedAny ? "the output was already complete" : "no output was written"
+                FileHandle.standardError.write(Data("\nswiftquant: interrupted; \(what)\n".utf8))
                 exit(130)
             }
             source.resume()
