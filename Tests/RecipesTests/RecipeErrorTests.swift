@@ -105,7 +105,7 @@ struct RecipeErrorTests {
         expectRecipeError(quantizationModifierRecipe("scheme: W9A9"), contains: ["'\(Self.modifier).scheme': unknown scheme 'W9A9' (presets:"])
         expectRecipeError(quantizationModifierRecipe("scheme: {W8A8: [Linear], NOPE: [Linear]}"), contains: ["'\(Self.modifier).scheme.NOPE': unknown scheme 'NOPE'"])
         expectRecipeError(Self.slim("qconfig: {weight: {scope: per_row, dtype: int8, symmetric: true, method: minmax}}"),
-                          contains: ["'spec.process[0].qconfig.weight.scope' must be one of: per_tensor, per_channel, per_token, per_group, per_block, per_head (got 'per_row')"])
+                          contains: ["'spec.process[0].qconfig.weight.scope' must be one of: per_tensor, per_channel, per_token, per_group, per_block, per_head, dual_scale, pd_mix (got 'per_row')"])
         expectRecipeError(Self.slim("qconfig: {weight: {scope: per_channel, dtype: int8, symmetric: true, method: minmax}}", runner: "fast"),
                           contains: ["'spec.runner' must be one of: auto, model_wise, layer_wise, dp_layer_wise (got 'fast')"])
         expectRecipeError("apiversion: modelslim_v9\nspec: {}\n", contains: ["'apiversion' must be one of: modelslim_v1"])
