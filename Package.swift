@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "CLITests"),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "Safetensors"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Tokenizers"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]
