@@ -19,7 +19,11 @@ struct Bench: ParsableCommand {
         var threads: Int = ProcessInfoCores.count
 
         func run() throws {
-            guard m > 0, n > 0, k > 0, repeats > 0 else { throw CLIError("sizes and --repeats must be positive") }
+            for (name, value) in [("--m", m), ("--n", n), ("--k", k)] where !(1...Limits.maxBenchSize).contains(value) {
+                throw CLIError("\(name) must be 1…\(Limits.maxBenchSize), got \(value)")
+            }
+            guard (1...1000).contains(repeats) else { throw CLIError("--repeats must be 1…1000, got \(repeats)") }
+            guard (1...256).contains(threads) else { throw CLIError("--threads must be 1…256, got \(threads)") }
             var a = [Float](repeating: 0, count: m * k)
             var b = [Float](repeating: 0, count: n * k)
             for i in a.indices { a[i] = Float((i * 7919) % 1000) / 1000 - 0.5 }
@@ -58,9 +62,10 @@ struct Bench: ParsableCommand {
         @Option var repeats: Int = 5
 
         func run() throws {
-            for (name, value) in [("--m", m), ("--n", n), ("--k", k), ("--repeats", repeats)] {
-                guard (1...65536).contains(value) else { throw CLIError("\(name) must be in 1...65536, got \(value)") }
+            for (name, value) in [("--m", m), ("--n", n), ("--k", k)] where !(1...Limits.maxBenchSize).contains(value) {
+                throw CLIError("\(name) must be 1…\(Limits.maxBenchSize), got \(value)")
             }
+            guard (1...1000).contains(repeats) else { throw CLIError("--repeats must be 1…1000, got \(repeats)") }
             let x = Matrix(rows: m, cols: k, data: (0..<(m * k)).map { Float(($0 * 7919) % 255) / 128 - 1 })
             let w = Matrix(rows: n, cols: k, data: (0..<(n * k)).map { Float(($0 * 104_729) % 255) / 128 - 1 })
             let packed = TorchBF16Linear.PackedWeight(w)

@@ -11,6 +11,8 @@ enum Limits {
     static let maxGroupSize = 1 << 20
     /// Shard size in GiB (shifted by 30 bits: stays far below Int.max).
     static let maxPartFileSize = 1 << 20
+    /// A micro-benchmark matrix side (16384² floats = 1 GiB).
+    static let maxBenchSize = 16384
     /// Tokens generated.
     static let maxNewTokens = 1 << 20
 }
