@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end on a real model: build, quantize (W4A16, group 64, RTN), report the
 # perplexity E(ctx, T) before and after, and generate text with the quantized checkpoint.
+# It passes --overwrite so it can be re-run, which replaces only a previous SwiftQuant output:
+# swiftquant refuses any --output that is the model, holds it, is the working directory or home,
+# or is a directory it did not write, so no --output can make this script delete anything.
 #   usage: scripts/main-job.sh [--model DIR] [--output DIR] [--scheme NAME] [--group-size G]
 #                              [--data FILE] [--ctx N] [--tokens M]
 set -euo pipefail
@@ -32,7 +35,6 @@ cd "$ROOT"
 bash scripts/install-deps.sh
 swift build -c release --product swiftquant >&2
 BIN="$(swift build -c release --show-bin-path)/swiftquant"
-mkdir -p "$(dirname "$OUTPUT")"
 GROUP_ARGS=()
 [ "$GROUP" = "none" ] || GROUP_ARGS=(--group-size "$GROUP")
 "$BIN" inspect "$MODEL"

@@ -7,7 +7,7 @@ import Tensors
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Perplexity E(ctx, T) of a checkpoint on a text file (docs/evaluation.md).")
+        abstract: "Perplexity E(ctx, T) of a checkpoint on a text file: the first T tokens in non-overlapping windows of ctx (docs/ARCHITECTURE.md, Evaluation).")
 
     @Option(help: "A Hugging Face checkpoint directory.")
     var model: String

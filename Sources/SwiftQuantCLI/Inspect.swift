@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Models
+import Pipeline
 import Safetensors
 import Tensors
 
@@ -30,6 +31,7 @@ struct Inspect: ParsableCommand {
             print("parameters:   \(formatCount(c.parameterCount)) (stored tensors hold \(formatCount(stored)) values)")
             print("dtypes:       \(dtypes)")
             print("shards:       \(directory.weights.shardURLs.map(\.lastPathComponent).joined(separator: ", ")) (\(directory.weights.tensorNames.count) tensors)")
+            for line in quantizationLines(directory.url) { print(line) }
             if FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("tokenizer.json").path) {
                 let tokenizer = try directory.tokenizer()
                 print("tokenizer:    \(tokenizer.kind), \(tokenizer.vocabularySize) tokens")
@@ -37,6 +39,46 @@ struct Inspect: ParsableCommand {
                 print("tokenizer:    none (no tokenizer.json)")
             }
         }
+    }
+
+    /// The checkpoint's `quantization_config` (compressed-tensors), one line per config group.
+    private func quantizationLines(_ url: URL) -> [String] {
+        guard let data = FileManager.default.contents(atPath: url.appendingPathComponent("config.json").path),
+              let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let q = config["quantization_config"] as? [String: Any] else {
+            return ["quantization: none (no quantization_config)"]
+        }
+        func args(_ value: Any?) -> String? {
+            guard let a = value as? [String: Any] else { return nil }
+            let type = a["type"] as? String ?? "?", bits = a["num_bits"].map { "\($0)" } ?? "?"
+            var text = "\(type)\(bits) \(a["strategy"] as? String ?? "?")"
+            if let g = a["group_size"] as? Int, a["strategy"] as? String == "group" { text += " \(g)" }
+            if (a["symmetric"] as? Bool) == false { text += " asym" }
+            if let dynamic = a["dynamic"] as? Bool { text += dynamic ? " dynamic" : "" } else if let d = a["dynamic"] as? String { text += " dynamic=\(d)" }
+            if let observer = a["observer"] as? String, (a["dynamic"] as? Bool) != true { text += " (\(observer))" }
+            return text
+        }
+        var lines = ["quantization: \(q["quant_method"] as? String ?? "?"), format \(q["format"] as? String ?? "?")"
+                     + ((q["version"] as? String).map { ", version \($0)" } ?? "")]
+        let groups = (q["config_groups"] as? [String: Any]) ?? [:]
+        for name in groups.keys.sorted() {
+            guard let group = groups[name] as? [String: Any] else { continue }
+            let targets = (group["targets"] as? [String])?.joined(separator: ", ") ?? "?"
+            var parts: [String] = []
+            if let w = args(group["weights"]) { parts.append("weights \(w)") }
+            if let i = args(group["input_activations"]) { parts.append("inputs \(i)") }
+            if let o = args(group["output_activations"]) { parts.append("outputs \(o)") }
+            lines.append("  \(name) [\(targets)]: \(parts.joined(separator: "; "))")
+        }
+        let ignore = (q["ignore"] as? [String]) ?? []
+        if !ignore.isEmpty {
+            lines.append("  ignored: \(ignore.count) module(s)" + (ignore.count <= 4 ? " (\(ignore.joined(separator: ", ")))" : " (\(ignore.prefix(3).joined(separator: ", ")), …)"))
+        }
+        if let kv = args(q["kv_cache_scheme"]) { lines.append("  kv cache: \(kv)") }
+        if let record = OutputRecord.read(in: url) {
+            lines.append("  written by swiftquant \(record.command) on \(record.created) from \(record.source)")
+        }
+        return lines
     }
 
     private func describe(_ scaling: RopeScaling) -> String {
