@@ -113,11 +113,30 @@ extension ModelConfiguration {
         let outputBias = architecture == .qwen2 ? false : attentionBias
         let windows = try slidingWindows(reader, architecture: architecture, layers: layers, path: path)
         let eos: [Int]
-        if let list = json["eos_token_id"] as? [NSNumber] { eos = list.map(\.intValue) } else if let one = try reader.int("eos_token_id") { eos = [one] } else { eos = [] }
+        if let list = json["eos_token_id"] as? [NSNumber] {
+            eos = try list.map { number in
+                guard abs(number.doubleValue) < 9.0e18, number.doubleValue == number.doubleValue.rounded() else {
+                    throw ModelError("\(path): eos_token_id \(number) is not a token id")
+                }
+                return number.intValue
+            }
+        } else if let one = try reader.int("eos_token_id") { eos = [one] } else { eos = [] }
         let intermediate = try reader.requiredInt("intermediate_size")
         let vocab = try reader.requiredInt("vocab_size")
         guard intermediate > 0, vocab > 0 else {
             throw ModelError("\(path): intermediate_size and vocab_size must be positive")
+        }
+        let maxPositions = try reader.int("max_position_embeddings") ?? 2048
+        // Upper bounds far above any real model, so sizes and products of sizes cannot overflow.
+        for (name, value, limit) in [("hidden_size", hidden, 1 << 20), ("num_attention_heads", heads, 1 << 12),
+                                     ("num_key_value_heads", kvHeads, 1 << 12), ("head_dim", headDim, 1 << 12),
+                                     ("num_hidden_layers", layers, 1 << 12), ("intermediate_size", intermediate, 1 << 22),
+                                     ("vocab_size", vocab, 1 << 24), ("max_position_embeddings", maxPositions, 1 << 24)]
+            where value > limit || value <= 0 {
+            throw ModelError("\(path): \(name) must be 1…\(limit), got \(value)")
+        }
+        for id in eos where id < 0 || id >= vocab {
+            throw ModelError("\(path): eos_token_id \(id) is outside the vocabulary (0…\(vocab - 1))")
         }
         return ModelConfiguration(
             architecture: architecture,
@@ -128,7 +147,7 @@ extension ModelConfiguration {
             numKVHeads: kvHeads,
             headDim: headDim,
             vocabSize: vocab,
-            maxPositionEmbeddings: try reader.int("max_position_embeddings") ?? 2048,
+            maxPositionEmbeddings: maxPositions,
             rmsNormEps: Float(try reader.double("rms_norm_eps") ?? 1e-6),
             ropeTheta: theta,
             ropeScaling: scaling,
@@ -208,6 +227,8 @@ struct ConfigReader {
     func int(_ key: String) throws -> Int? {
         guard let value = json[key], !(value is NSNull) else { return nil }
         if let number = value as? NSNumber, !JSONValue.isBool(number), number.doubleValue == number.doubleValue.rounded() {
+            // intValue wraps silently outside Int's range; such a value is an error here.
+            guard abs(number.doubleValue) < 9.0e18 else { throw ModelError("\(path): \(key) \(number) is out of range") }
             return number.intValue
         }
         throw ModelError("\(path): \(key) must be an integer")

@@ -62,6 +62,18 @@ struct ConfigurationTests {
         #expect(rope.description.contains("unsupported rope type 'yarn'"))
     }
 
+    @Test func integersOutOfRangeAreErrorsNotTraps() throws {
+        let base = #""model_type": "llama", "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 256"#
+        for (field, fragment) in [(#""hidden_size": 4611686018427387904"#, "hidden_size must be 1…1048576"),
+                                  (#""hidden_size": 1e30"#, "hidden_size 1e+30 is out of range"),
+                                  (#""hidden_size": 64, "max_position_embeddings": -5"#, "max_position_embeddings must be 1…"),
+                                  (#""hidden_size": 64, "num_hidden_layers": 9999999"#, "num_hidden_layers must be 1…4096"),
+                                  (#""hidden_size": 64, "eos_token_id": [2, 99999]"#, "eos_token_id 99999 is outside the vocabulary")] {
+            let error = try #require(throws: ModelError.self) { try Self.decode("{\(base), \(field)}") }
+            #expect(error.description.contains(fragment), "\(error.description)")
+        }
+    }
+
     @Test func missingAndMalformedConfigFiles() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
