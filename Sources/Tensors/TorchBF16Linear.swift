@@ -9,9 +9,10 @@
 /// 65536 differed from torch, and they were not the same on every CPU. This kernel fixes the order
 /// itself.
 ///
-/// Products of bf16 values are exact in fp32, so an FMA and a multiply-then-add give the same bits;
-/// the kernel multiplies and adds (the order is what matters, and it does not depend on whether the
-/// compiler fuses). Inputs that are not bf16 values get the same fixed order, just not torch's bits.
+/// Products of bf16 values are exact in fp32 (8-bit significands multiply into 16 bits), so an FMA
+/// gives the same bits as torch's multiply-then-add; the kernel uses FMAs (`addProduct`, which
+/// compiles to vfmadd231ps), and only the order of the additions matters. Inputs that are not bf16
+/// values get the same fixed order, just not torch's bits.
 ///
 /// The weight is packed once per layer (`TorchBF16Linear.PackedWeight`): panels of 16 output
 /// columns, K-major, columns of each pair exchanged, so the inner loop is one broadcast of an input
@@ -167,12 +168,12 @@ public enum TorchBF16Linear {
         var acc: Sums = (.zero, .zero, .zero, .zero, .zero, .zero)
         for step in steps {
             let w = b.loadUnaligned(fromByteOffset: step * panel * 4, as: SIMD16<Float>.self)
-            acc.0 = acc.0 + w * p.0[step]
-            acc.1 = acc.1 + w * p.1[step]
-            acc.2 = acc.2 + w * p.2[step]
-            acc.3 = acc.3 + w * p.3[step]
-            acc.4 = acc.4 + w * p.4[step]
-            acc.5 = acc.5 + w * p.5[step]
+            acc.0.addProduct(w, SIMD16(repeating: p.0[step]))
+            acc.1.addProduct(w, SIMD16(repeating: p.1[step]))
+            acc.2.addProduct(w, SIMD16(repeating: p.2[step]))
+            acc.3.addProduct(w, SIMD16(repeating: p.3[step]))
+            acc.4.addProduct(w, SIMD16(repeating: p.4[step]))
+            acc.5.addProduct(w, SIMD16(repeating: p.5[step]))
         }
         return acc
     }
