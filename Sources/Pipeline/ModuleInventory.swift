@@ -56,16 +56,22 @@ public struct ModuleInventory: Sendable {
         modules.filter { pattern.matches(path: $0.path, classNames: $0.classNames) }
     }
 
-    /// Up to `count` module paths or class names closest to `text` (edit distance), layer 0 standing
-    /// for every layer.
+    /// Up to `count` module paths or class names closest to `text` (edit distance to the whole
+    /// name or to its last component; a regex is compared without its operators), layer 0
+    /// standing for every layer.
     public func nearest(to text: String, count: Int = 3) -> [String] {
-        let query = text.hasPrefix("re:") ? String(text.dropFirst(3)) : text
+        var query = text.hasPrefix("re:") ? String(text.dropFirst(3)) : text
+        if text.hasPrefix("re:") { query.removeAll { "*+?^$\\()[]{}|".contains($0) } }
+        let cleaned = Array(query.utf8)
         var candidates: [String] = []
         var seen = Set<String>()
-        for module in modules where !module.path.hasPrefix("model.layers.") || module.path.hasPrefix("model.layers.0") {
+        for module in modules where !module.path.hasPrefix("model.layers.") || module.path.hasPrefix("model.layers.0.") {
             for name in [module.path] + module.classNames where seen.insert(name).inserted { candidates.append(name) }
         }
-        let scored = candidates.map { ($0, Self.editDistance(Array(query.utf8), Array($0.utf8))) }
+        let scored = candidates.map { name -> (String, Int) in
+            let last = name.split(separator: ".").last.map(String.init) ?? name
+            return (name, min(Self.editDistance(cleaned, Array(name.utf8)), Self.editDistance(cleaned, Array(last.utf8))))
+        }
         return scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(count).map(\.0)
     }
 
