@@ -45,10 +45,11 @@ public struct CalibrationSet: Sendable {
     public static let textFields = ["text", "prompt", "inputs_pretokenized"]
 
     /// Reads calibration data (see the type's description). `start` applies to plain text only
-    /// (nil = from the beginning); `render` turns a `messages` list into text (nil when the
-    /// model has no chat template). `notes` receives one-line notes (unused record fields).
+    /// (nil = from the beginning); `chatTemplate` renders a record's `messages` as transformers'
+    /// `apply_chat_template(messages, tokenize=False)` does (nil when the model has none).
+    /// `notes` receives one-line notes (unused record fields).
     public static func load(file: URL, tokenizer: Tokenizer, count: Int, length: Int, start: DatasetStart?,
-                            render: (([ChatTurn]) throws -> String)? = nil,
+                            chatTemplate: ChatTemplate? = nil,
                             notes: (String) -> Void = { _ in }) throws -> CalibrationSet {
         guard count > 0, length > 0 else {
             throw PipelineError("calibration needs --samples and --seqlen greater than 0")
@@ -76,7 +77,7 @@ public struct CalibrationSet: Sendable {
             var samples: [[Int]] = []
             samples.reserveCapacity(count)
             for record in records.prefix(count) {
-                let sample = try record.text(render: render, unused: &unused)
+                let sample = try record.text(chatTemplate: chatTemplate, unused: &unused)
                 var ids = sample.isChat ? tokenizer.encode(sample.text) : tokenizer.encode(sample.text, addSpecialTokens: true)
                 if ids.isEmpty {
                     throw PipelineError("\(file.path):\(record.location): the record's text is empty after tokenization")
@@ -124,7 +125,7 @@ public struct CalibrationSet: Sendable {
         let location: String
 
         /// The record's text, and whether it came from a chat template.
-        func text(render: (([ChatTurn]) throws -> String)?, unused: inout Set<String>) throws -> (text: String, isChat: Bool) {
+        func text(chatTemplate: ChatTemplate?, unused: inout Set<String>) throws -> (text: String, isChat: Bool) {
             let present = (CalibrationSet.textFields + ["messages"]).filter { object[$0] != nil }
             guard present.count == 1, let field = present.first else {
                 if present.isEmpty {
@@ -138,18 +139,22 @@ public struct CalibrationSet: Sendable {
                 guard let list = object[field] as? [Any] else {
                     throw PipelineError("\(location): 'messages' must be a list of {role, content} objects")
                 }
-                var turns: [ChatTurn] = []
+                var turns: [ChatMessage] = []
                 for (index, item) in list.enumerated() {
                     guard let turn = item as? [String: Any], let role = turn["role"] as? String,
                           let content = turn["content"] as? String else {
                         throw PipelineError("\(location): messages[\(index)] must be an object with string 'role' and 'content'")
                     }
-                    turns.append(ChatTurn(role: role, content: content))
+                    turns.append(ChatMessage(role: role, content: content))
                 }
-                guard let render else {
+                guard let chatTemplate else {
                     throw PipelineError("\(location): the record has 'messages' but the model has no chat template to render them (give 'text' records instead)")
                 }
-                return (try render(turns), true)
+                do {
+                    return (try chatTemplate.render(messages: turns, addGenerationPrompt: false), true)
+                } catch {
+                    throw PipelineError("\(location): \(error)")
+                }
             }
             guard let text = object[field] as? String else {
                 throw PipelineError("\(location): '\(field)' must be a string")
@@ -188,16 +193,6 @@ public struct CalibrationSet: Sendable {
             throw PipelineError("\(location): a record must be a JSON object (or a string)")
         }
         return Record(object: object, location: location)
-    }
-}
-
-/// One turn of a chat record (`{"role": …, "content": …}`).
-public struct ChatTurn: Sendable, Equatable {
-    public let role: String
-    public let content: String
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
     }
 }
 

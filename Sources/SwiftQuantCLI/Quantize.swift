@@ -238,10 +238,10 @@ struct Quantize: ParsableCommand {
             throw CLIError("--seqlen \(seqlen) exceeds the model's max_position_embeddings \(maxPositions)")
         }
         let tokenizer = try directory.tokenizer()
-        let template = try ChatTemplateRenderer.load(directory)
+        let template = try ChatTemplate.load(modelDirectory: directory.url)
         return try CalibrationSet.load(file: file, tokenizer: tokenizer, count: samples, length: seqlen,
                                        start: datasetStart.flatMap(DatasetStart.init(argument:)),
-                                       render: template?.render, notes: Terminal.note)
+                                       chatTemplate: template, notes: Terminal.note)
     }
 
     private func evaluate(directory: ModelDirectory, data: String, label: String) throws -> PerplexityResult {

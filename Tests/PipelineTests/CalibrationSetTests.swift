@@ -62,11 +62,28 @@ struct CalibrationSetTests {
     @Test func messagesAreRenderedWithTheTemplateAndNoExtraSpecialTokens() throws {
         let tok = try Self.tokenizer()
         let url = try Self.file("chat.jsonl", #"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there"}]}"#)
-        let render: ([ChatTurn]) throws -> String = { turns in turns.map { "<\($0.role)>\($0.content)" }.joined(separator: "\n") }
-        let set = try CalibrationSet.load(file: url, tokenizer: tok, count: 1, length: 64, start: nil, render: render)
-        #expect(set.samples == [tok.encode("<user>Hi\n<assistant>Hello there")])
+        let template = try ChatTemplate(source: "{% for m in messages %}<{{ m.role }}>{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}")
+        let set = try CalibrationSet.load(file: url, tokenizer: tok, count: 1, length: 64, start: nil, chatTemplate: template)
+        #expect(set.samples == [tok.encode("<user>Hi\n<assistant>Hello there\n")])
         #expect(Self.error { _ = try CalibrationSet.load(file: url, tokenizer: tok, count: 1, length: 64, start: nil) }
             .contains("no chat template"))
+        let failing = try ChatTemplate(source: "{{ raise_exception('roles must alternate') }}")
+        #expect(Self.error { _ = try CalibrationSet.load(file: url, tokenizer: tok, count: 1, length: 64, start: nil, chatTemplate: failing) }
+            .contains("chat.jsonl:1"))
+    }
+
+    @Test func smolLM2MessagesRenderAsTransformersRendersThem() throws {
+        let model = Self.shared.appendingPathComponent("models/smollm2-135m")
+        try #require(FileManager.default.fileExists(atPath: model.appendingPathComponent("tokenizer_config.json").path))
+        let template = try #require(try ChatTemplate.load(modelDirectory: model))
+        let tok = try ModelDirectory(url: model).tokenizer()
+        let url = try Self.file("chat.jsonl", #"{"messages": [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "4"}]}"#)
+        let set = try CalibrationSet.load(file: url, tokenizer: tok, count: 1, length: 512, start: nil, chatTemplate: template)
+        // SmolLM2's template adds its default system turn when the first message is not a system one.
+        let expected = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+            + "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n4<|im_end|>\n"
+        #expect(set.samples == [tok.encode(expected)])
+        #expect(set.samples[0].first == tok.tokenId(for: "<|im_start|>"))
     }
 
     @Test func plainTextIsCutFromTheStartAndHalfStaysAvailable() throws {
