@@ -93,8 +93,13 @@ fi
 
 # ---- 2. the venv (recreated if its interpreter is broken) --------------------------
 if [ -d "$VENV" ] && ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
-    note "existing $VENV is broken; recreating"
-    rm -rf "$VENV"
+    # Only a directory that is a venv (pyvenv.cfg) is ever deleted; anything else is the user's.
+    if [ -f "$VENV/pyvenv.cfg" ]; then
+        note "existing $VENV is broken; recreating"
+        rm -rf "$VENV"
+    elif [ -n "$(ls -A "$VENV" 2>/dev/null)" ]; then
+        fail "$VENV exists, is not empty and is not a Python venv (no pyvenv.cfg): set SWIFTQUANT_VENV to a new directory"
+    fi
 fi
 if [ ! -x "$VENV/bin/python" ]; then
     "$BASE_PY" -m venv "$VENV" >>"$LOG" 2>&1 || fail "'$BASE_PY -m venv $VENV' failed (see $LOG)"
