@@ -22,8 +22,8 @@ public enum TorchBF16Linear {
     static let panel = 16
     /// Rows per micro-tile: 6 rows × SIMD16 = 12 ymm accumulators on AVX2, plus the weight and the broadcast.
     static let tileRows = 6
-    /// Tiles per row block (48 rows: at K = 1536 the block's inputs take 288 KiB, within L2).
-    static let blockTiles = 8
+    /// Tiles per row block (24 rows: at K = 1536 the block's inputs take 144 KiB, within L2).
+    static let blockTiles = 4
 
     /// A weight (out × in) repacked for the kernel: `panels` blocks of `in × 16` floats, rows of
     /// each block in pair-swapped order, columns past `out` zero.
@@ -101,9 +101,9 @@ public enum TorchBF16Linear {
                         }
                     }
                     if blocks >= 2 * Parallel.activeWorkers {
-                        Parallel.chunks(blocks) { range in
-                            for block in range { run(block: block, panels: 0..<panels) }
-                        }
+                        // One work item per block, handed out as workers finish (balanced even
+                        // when the block count is not a multiple of the worker count).
+                        Parallel.forEach(blocks) { block in run(block: block, panels: 0..<panels) }
                     } else {
                         Parallel.chunks(panels) { range in
                             for block in 0..<blocks { run(block: block, panels: range) }
@@ -121,9 +121,11 @@ public enum TorchBF16Linear {
             let d = buffer.baseAddress!
             x.data.withUnsafeBufferPointer { src in
                 let s = src.baseAddress!
-                for r in 0..<x.rows {
-                    let row = r * k
-                    for step in 0..<k { d[row + step] = s[row + swappedIndex(step, width: k)] }
+                Parallel.chunks(x.rows, minimumChunk: 64) { rows in
+                    for r in rows {
+                        let row = r * k
+                        for step in 0..<k { d[row + step] = s[row + swappedIndex(step, width: k)] }
+                    }
                 }
             }
             initialized = x.rows * k
