@@ -4,7 +4,8 @@ import Testing
 /// Drives `swiftquant quantize` through generated combinations of output paths (the model itself,
 /// inside it, its parent, symlinks to either, `.`, `..`, home, a foreign directory, a previous
 /// output, new and nested paths, an empty directory, a dangling link) × model paths (the
-/// directory or a link to it) × `--overwrite` × SIGINT at a random moment in the first 30 ms (a stories260K run takes about that long), and checks after
+/// directory or a link to it) × `--overwrite` × SIGINT at a random moment (in the first 30 ms, or
+/// up to 3 ms after the temporary output appeared), and checks after
 /// every run that each file outside the intended output is unchanged (the bytes themselves are
 /// compared, which is stricter than comparing hashes) and that nothing else was left behind.
 @Suite("CLI: no run touches anything outside its output")
@@ -95,7 +96,9 @@ struct OutputSafetyPropertyTests {
         let executable = try CLIRunner.executable()
         var cases = 0, interrupted = 0, written = 0
         var interruptOutcomes: [String: Int] = [:]
-        func run(_ arguments: [String], interruptAfter delay: UInt32?) throws -> (Int32, Bool) {
+        /// Runs the CLI; with `delay`, sends SIGINT `delay` µs after start, or — when `watch` is
+        /// given — `delay` µs after the temporary output appears beside `watch` (mid-write).
+        func run(_ arguments: [String], interruptAfter delay: UInt32?, watch: String? = nil) throws -> (Int32, Bool) {
             let process = Process()
             process.executableURL = executable
             process.arguments = arguments
@@ -108,6 +111,14 @@ struct OutputSafetyPropertyTests {
             process.standardError = err
             try process.run()
             if let delay {
+                if let watch {
+                    let parent = (watch as NSString).deletingLastPathComponent
+                    let prefix = "." + (watch as NSString).lastPathComponent + ".tmp-"
+                    for _ in 0..<4000 where process.isRunning {
+                        if (try? fm.contentsOfDirectory(atPath: parent))?.contains(where: { $0.hasPrefix(prefix) }) == true { break }
+                        usleep(500)
+                    }
+                }
                 usleep(delay)
                 process.interrupt()
             }
@@ -125,6 +136,8 @@ struct OutputSafetyPropertyTests {
             let modelPath = Bool.random(using: &rng) ? "model" : "modellink"
             let overwrite = Bool.random(using: &rng)
             let interrupt: UInt32? = Int.random(in: 0..<4, using: &rng) == 0 ? UInt32.random(in: 0...30_000, using: &rng) : nil
+            // Half of the interrupts of writable cases wait for the temporary output to appear.
+            let midWrite = interrupt != nil && Bool.random(using: &rng)
             // The directory the run may write: only for writable kinds.
             let intended: String? = {
                 switch output.kind {
@@ -136,7 +149,9 @@ struct OutputSafetyPropertyTests {
             let before = try Self.snapshot(box.root, excluding: intended)
             var arguments = ["quantize", "--model", modelPath, "--output", outputPath, "--scheme", "W8A8"]
             if overwrite { arguments.append("--overwrite") }
-            let (status, killed) = try run(arguments, interruptAfter: interrupt)
+            let watched = midWrite ? intended : nil
+            let (status, killed) = try run(arguments, interruptAfter: watched != nil ? interrupt.map { $0 % 3000 } : interrupt,
+                                           watch: watched)
             let after = try Self.snapshot(box.root, excluding: intended)
             let label = "case \(cases) (seed \(seed)): --model \(modelPath) --output \(output.path)\(overwrite ? " --overwrite" : "")\(interrupt.map { " SIGINT after \($0) µs" } ?? "")"
             // Missing parents of the intended output are created for it (and are not a change).
