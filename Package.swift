@@ -15,7 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swiftquant", targets: ["SwiftQuantCLI"]),
-        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Formats", "Recipes", "Pipeline"]),
+        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Algorithms", "Formats", "Recipes", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,12 +34,13 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Quantization", dependencies: ["Tensors"], swiftSettings: optimized),
         .target(name: "Formats", dependencies: ["Quantization", "Safetensors", "Tensors", "Models"], swiftSettings: optimized),
-        .target(name: "Pipeline", dependencies: ["Models", "Quantization", "Formats", "Safetensors", "Tensors", "Tokenizers"], swiftSettings: optimized),
+        .target(name: "Algorithms", dependencies: ["Models", "Quantization", "Tensors", "CBLAS"], swiftSettings: optimized),
+        .target(name: "Pipeline", dependencies: ["Algorithms", "Models", "Quantization", "Formats", "Safetensors", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Recipes", dependencies: ["Quantization", "Formats", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "SwiftQuantCLI",
             dependencies: [
-                "Models", "Evaluation", "Safetensors", "Tokenizers", "Quantization", "Formats", "Recipes", "Pipeline",
+                "Models", "Evaluation", "Safetensors", "Tokenizers", "Quantization", "Algorithms", "Formats", "Recipes", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +52,7 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "Safetensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Tokenizers"]),
+        .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "Pipeline", "Formats", "Models", "Quantization", "Safetensors", "Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]

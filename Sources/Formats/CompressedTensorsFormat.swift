@@ -56,6 +56,9 @@ public final class CompressedTensorsFormat: QuantFormatBase {
             try add(WritableTensor(name: prefix + ".weight_packed", shape: [w.rows, (w.cols * args.numBits + 31) / 32], int32s: packed))
             try add(floatTensor(prefix + ".weight_scale", scaleShape, w.scales, dtype))
             try add(WritableTensor(name: prefix + ".weight_shape", shape: [2], int64s: [Int64(w.rows), Int64(w.cols)]))
+            if let groupIndex = w.groupIndex {
+                try add(WritableTensor(name: prefix + ".weight_g_idx", shape: [w.cols], int32s: groupIndex))
+            }
             if !args.symmetric {
                 let zpRows = scaleShape[0], zpCols = scaleShape.count > 1 ? scaleShape[1] : 1
                 let packedZP = Packing.packColumns(w.zeroPoints, rows: zpRows, cols: zpCols, bits: args.numBits)
@@ -69,6 +72,9 @@ public final class CompressedTensorsFormat: QuantFormatBase {
                 try add(WritableTensor(name: prefix + ".weight", shape: [w.rows, w.cols], int8s: w.values.map { Int8($0) }))
             }
             try add(floatTensor(prefix + ".weight_scale", scaleShape, w.scales, dtype))
+            if let groupIndex = w.groupIndex {
+                try add(WritableTensor(name: prefix + ".weight_g_idx", shape: [w.cols], int32s: groupIndex))
+            }
             if !args.symmetric {
                 try add(WritableTensor(name: prefix + ".weight_zero_point", shape: scaleShape, int8s: w.zeroPoints.map { Int8($0) }))
             }

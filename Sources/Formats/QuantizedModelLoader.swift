@@ -130,10 +130,28 @@ struct CompressedTensorsDecoder {
         guard scaleRows == 1 || scaleRows == rows, scaleCols >= 1, cols % scaleCols == 0 else {
             throw QuantizationError("\(path): weight_scale shape \(scaleInfo.shape) does not fit a \(rows)×\(cols) weight")
         }
+        var groupIndex: [Int32]? = nil
+        if names.contains(path + ".weight_g_idx") {
+            let info = try weights.info(path + ".weight_g_idx")
+            guard info.dtype == .i32, info.shape == [cols] else {
+                throw QuantizationError("\(path): weight_g_idx has dtype \(info.dtype.rawValue) and shape \(info.shape), expected I32 [\(cols)]")
+            }
+            let read = try weights.file(containing: path + ".weight_g_idx").int32s(path + ".weight_g_idx")
+            if let bad = read.first(where: { $0 < 0 || Int($0) >= scaleCols }) {
+                throw QuantizationError("\(path): weight_g_idx holds group \(bad), outside 0..<\(scaleCols)")
+            }
+            groupIndex = read
+        }
+        return try dequantized(rows: rows, cols: cols, args: args, values: values, scales: scales, zeros: zeros,
+                               scaleRows: scaleRows, scaleCols: scaleCols, groupIndex: groupIndex)
+    }
+
+    private func dequantized(rows: Int, cols: Int, args: QuantizationArgs, values: [Float], scales: [Float], zeros: [Float],
+                             scaleRows: Int, scaleCols: Int, groupIndex: [Int32]?) throws -> Matrix {
         // Dequantize in fp32, as transformers does when it loads the checkpoint with dtype=float32
         // (the scale parameters are fp32 by then): (q − zp)·scale is exact in fp32 for ≤ 8-bit q.
         let q = QuantizedWeight(rows: rows, cols: cols, args: args, dtype: .float32, values: values, scales: scales,
-                                zeroPoints: zeros, scaleRows: scaleRows, scaleCols: scaleCols)
+                                zeroPoints: zeros, scaleRows: scaleRows, scaleCols: scaleCols, groupIndex: groupIndex)
         return q.dequantized()
     }
 }

@@ -22,6 +22,19 @@ public struct Attention: Sendable {
     /// Runs attention for `x` (T × hidden) whose first row sits at `start`; appends to `cache` when given.
     func callAsFunction(_ x: Matrix, rope: RotaryEmbedding, start: Int, cache: inout [Float]?, cachedValues: inout [Float]?,
                         precision: ForwardPrecision = .float32) -> Matrix {
+        attend(x, segments: [0..<x.rows], rope: rope, start: start, cache: &cache, cachedValues: &cachedValues, precision: precision)
+    }
+
+    /// Runs attention for several independent sequences stacked by rows (`segments`, each from
+    /// position 0): the projections run once over all rows, attention per sequence.
+    func callAsFunction(batch x: Matrix, segments: [Range<Int>], rope: RotaryEmbedding,
+                        precision: ForwardPrecision = .float32) -> Matrix {
+        var none: [Float]? = nil, noneV: [Float]? = nil
+        return attend(x, segments: segments, rope: rope, start: 0, cache: &none, cachedValues: &noneV, precision: precision)
+    }
+
+    private func attend(_ x: Matrix, segments: [Range<Int>], rope: RotaryEmbedding, start: Int, cache: inout [Float]?,
+                        cachedValues: inout [Float]?, precision: ForwardPrecision) -> Matrix {
         let tokens = x.rows
         var q = Profile.time("qkv") { qProj(x, precision: precision) }
         var k = Profile.time("qkv") { kProj(x, precision: precision) }
@@ -31,20 +44,24 @@ public struct Attention: Sendable {
         if let qNorm { q.data.withUnsafeMutableBufferPointer { qNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: heads, stride: qWidth, precision: precision) } }
         if let kNorm { k.data.withUnsafeMutableBufferPointer { kNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: kvHeads, stride: kvWidth, precision: precision) } }
         Profile.time("rope") {
-            var (cosTable, sinTable) = rope.tables(start: start, count: tokens)
-            if precision == .bfloat16 {
-                cosTable = cosTable.map { precision.round($0) }
-                sinTable = sinTable.map { precision.round($0) }
-            }
-            cosTable.withUnsafeBufferPointer { c in
-                sinTable.withUnsafeBufferPointer { s in
-                    q.data.withUnsafeMutableBufferPointer {
-                        RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: heads, dim: headDim, stride: qWidth,
-                                              cos: c.baseAddress!, sin: s.baseAddress!, precision: precision)
-                    }
-                    k.data.withUnsafeMutableBufferPointer {
-                        RotaryEmbedding.apply($0.baseAddress!, rows: tokens, heads: kvHeads, dim: headDim, stride: kvWidth,
-                                              cos: c.baseAddress!, sin: s.baseAddress!, precision: precision)
+            for segment in segments where !segment.isEmpty {
+                var (cosTable, sinTable) = rope.tables(start: start, count: segment.count)
+                if precision == .bfloat16 {
+                    cosTable = cosTable.map { precision.round($0) }
+                    sinTable = sinTable.map { precision.round($0) }
+                }
+                cosTable.withUnsafeBufferPointer { c in
+                    sinTable.withUnsafeBufferPointer { s in
+                        q.data.withUnsafeMutableBufferPointer {
+                            RotaryEmbedding.apply($0.baseAddress! + segment.lowerBound * qWidth, rows: segment.count, heads: heads,
+                                                  dim: headDim, stride: qWidth, cos: c.baseAddress!, sin: s.baseAddress!,
+                                                  precision: precision)
+                        }
+                        k.data.withUnsafeMutableBufferPointer {
+                            RotaryEmbedding.apply($0.baseAddress! + segment.lowerBound * kvWidth, rows: segment.count, heads: kvHeads,
+                                                  dim: headDim, stride: kvWidth, cos: c.baseAddress!, sin: s.baseAddress!,
+                                                  precision: precision)
+                        }
                     }
                 }
             }
@@ -58,18 +75,26 @@ public struct Attention: Sendable {
             keys = cache!
             values = cachedValues!
         }
-        let keyCount = keys.count / kvWidth
+        let cached = cache != nil
         let scale = 1 / Float(headDim).squareRoot()
-        // The kernel writes every output element.
+        // The kernel writes every output element of each segment, and the segments cover every row.
         let attended = Profile.time("attend") {
             Matrix(rows: tokens, cols: qWidth) { op in
                 q.data.withUnsafeBufferPointer { qp in
                     keys.withUnsafeBufferPointer { kp in
                         values.withUnsafeBufferPointer { vp in
-                            AttentionKernel.attend(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!,
-                                                   out: op.baseAddress!, queries: tokens, keys: keyCount,
-                                                   heads: heads, kvHeads: kvHeads, headDim: headDim,
-                                                   scale: scale, window: window, precision: precision)
+                            for segment in segments where !segment.isEmpty {
+                                // With a cache (one segment), the queries attend to every cached key.
+                                let keyOffset = cached ? 0 : segment.lowerBound
+                                let keyCount = cached ? keys.count / kvWidth : segment.count
+                                AttentionKernel.attend(q: qp.baseAddress! + segment.lowerBound * qWidth,
+                                                       k: kp.baseAddress! + keyOffset * kvWidth,
+                                                       v: vp.baseAddress! + keyOffset * kvWidth,
+                                                       out: op.baseAddress! + segment.lowerBound * qWidth,
+                                                       queries: segment.count, keys: keyCount,
+                                                       heads: heads, kvHeads: kvHeads, headDim: headDim,
+                                                       scale: scale, window: window, precision: precision)
+                            }
                         }
                     }
                 }
@@ -136,10 +161,54 @@ public struct DecoderLayer: Sendable {
     public var postAttentionLayerNorm: RMSNorm
     public var mlp: MLP
 
-    /// Every Linear of the block, in module order.
-    public var linears: [Linear] {
-        [attention.qProj, attention.kProj, attention.vProj, attention.oProj, mlp.gateProj, mlp.upProj, mlp.downProj]
+    /// The Linear playing `role`.
+    public subscript(role: LinearRole) -> Linear {
+        get {
+            switch role {
+            case .qProj: attention.qProj
+            case .kProj: attention.kProj
+            case .vProj: attention.vProj
+            case .oProj: attention.oProj
+            case .gateProj: mlp.gateProj
+            case .upProj: mlp.upProj
+            case .downProj: mlp.downProj
+            }
+        }
+        set {
+            switch role {
+            case .qProj: attention.qProj = newValue
+            case .kProj: attention.kProj = newValue
+            case .vProj: attention.vProj = newValue
+            case .oProj: attention.oProj = newValue
+            case .gateProj: mlp.gateProj = newValue
+            case .upProj: mlp.upProj = newValue
+            case .downProj: mlp.downProj = newValue
+            }
+        }
     }
+
+    /// The norm playing `role`, nil for q/k norms the architecture lacks.
+    public subscript(norm role: NormRole) -> RMSNorm? {
+        get {
+            switch role {
+            case .inputLayerNorm: inputLayerNorm
+            case .postAttentionLayerNorm: postAttentionLayerNorm
+            case .qNorm: attention.qNorm
+            case .kNorm: attention.kNorm
+            }
+        }
+        set {
+            switch role {
+            case .inputLayerNorm: if let newValue { inputLayerNorm = newValue }
+            case .postAttentionLayerNorm: if let newValue { postAttentionLayerNorm = newValue }
+            case .qNorm: attention.qNorm = newValue
+            case .kNorm: attention.kNorm = newValue
+            }
+        }
+    }
+
+    /// Every Linear of the block, in module order.
+    public var linears: [Linear] { LinearRole.allCases.map { self[$0] } }
 
     /// Applies the block to `hidden` in place.
     public func forward(_ hidden: inout Matrix, rope: RotaryEmbedding, start: Int,
@@ -147,6 +216,20 @@ public struct DecoderLayer: Sendable {
         let normed = Profile.time("norm") { inputLayerNorm(hidden, precision: precision) }
         let attended = attention(normed, rope: rope, start: start,
                                  cache: &cacheKeys, cachedValues: &cacheValues, precision: precision)
+        Profile.time("residual") { Self.addInPlace(&hidden, attended) }
+        precision.round(&hidden)
+        let normed2 = Profile.time("norm") { postAttentionLayerNorm(hidden, precision: precision) }
+        let mlpOut = mlp(normed2, precision: precision)
+        Profile.time("residual") { Self.addInPlace(&hidden, mlpOut) }
+        precision.round(&hidden)
+    }
+
+    /// Applies the block to several independent sequences stacked by rows (`segments`, each
+    /// from position 0), in place: every row gets exactly what a forward of its own sequence gives.
+    public func forward(batch hidden: inout Matrix, segments: [Range<Int>], rope: RotaryEmbedding,
+                        precision: ForwardPrecision = .float32) {
+        let normed = Profile.time("norm") { inputLayerNorm(hidden, precision: precision) }
+        let attended = attention(batch: normed, segments: segments, rope: rope, precision: precision)
         Profile.time("residual") { Self.addInPlace(&hidden, attended) }
         precision.round(&hidden)
         let normed2 = Profile.time("norm") { postAttentionLayerNorm(hidden, precision: precision) }
@@ -166,26 +249,14 @@ public struct DecoderLayer: Sendable {
 
     /// Prepares every Linear for repeated bf16 forwards (see `Linear.prepareForBFloat16`).
     public mutating func prepareForBFloat16() {
-        attention.qProj.prepareForBFloat16()
-        attention.kProj.prepareForBFloat16()
-        attention.vProj.prepareForBFloat16()
-        attention.oProj.prepareForBFloat16()
-        mlp.gateProj.prepareForBFloat16()
-        mlp.upProj.prepareForBFloat16()
-        mlp.downProj.prepareForBFloat16()
+        for role in LinearRole.allCases { self[role].prepareForBFloat16() }
     }
 
-    /// Gives mutable access to the Linear at `name` (`q_proj`, …, `down_proj`).
+    /// Gives mutable access to the Linear whose path ends with `name` (e.g. `self_attn.q_proj`).
     public mutating func withLinear<R>(named name: String, _ body: (inout Linear) throws -> R) rethrows -> R? {
-        switch name {
-        case "self_attn.q_proj": return try body(&attention.qProj)
-        case "self_attn.k_proj": return try body(&attention.kProj)
-        case "self_attn.v_proj": return try body(&attention.vProj)
-        case "self_attn.o_proj": return try body(&attention.oProj)
-        case "mlp.gate_proj": return try body(&mlp.gateProj)
-        case "mlp.up_proj": return try body(&mlp.upProj)
-        case "mlp.down_proj": return try body(&mlp.downProj)
-        default: return nil
+        guard let role = LinearRole.allCases.first(where: { self[$0].path.hasSuffix("." + name) || self[$0].path == name }) else {
+            return nil
         }
+        return try body(&self[role])
     }
 }

@@ -99,24 +99,24 @@ public struct CausalLM: Sendable {
 
     /// The Linear at a Hugging Face module path, if any.
     public func linear(at path: String) -> Linear? {
-        if path == "lm_head" { return lmHead }
-        guard let (index, name) = Self.splitLayerPath(path), layers.indices.contains(index) else { return nil }
+        if path == config.architecture.declaration.lmHeadPath { return lmHead }
+        guard let (index, name) = splitLayerPath(path), layers.indices.contains(index) else { return nil }
         var layer = layers[index]
         return layer.withLinear(named: name) { $0 }
     }
 
     /// Mutable access to the Linear at a Hugging Face module path; returns nil when there is none.
     public mutating func withLinear<R>(at path: String, _ body: (inout Linear) throws -> R) rethrows -> R? {
-        if path == "lm_head" {
+        if path == config.architecture.declaration.lmHeadPath {
             guard lmHead != nil else { return nil }
             return try body(&lmHead!)
         }
-        guard let (index, name) = Self.splitLayerPath(path), layers.indices.contains(index) else { return nil }
+        guard let (index, name) = splitLayerPath(path), layers.indices.contains(index) else { return nil }
         return try layers[index].withLinear(named: name, body)
     }
 
-    static func splitLayerPath(_ path: String) -> (Int, String)? {
-        let prefix = "model.layers."
+    func splitLayerPath(_ path: String) -> (Int, String)? {
+        let prefix = config.architecture.declaration.layersPath + "."
         guard path.hasPrefix(prefix) else { return nil }
         let rest = path.dropFirst(prefix.count)
         guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]) else { return nil }

@@ -1,13 +1,5 @@
 import Foundation
 
-/// Architectures SwiftQuant can run.
-public enum ModelArchitecture: String, Sendable, CaseIterable {
-    case llama
-    case qwen2
-    case qwen3
-    case mistral
-}
-
 /// How rotary frequencies are derived (`rope_parameters` / `rope_scaling`).
 public enum RopeScaling: Sendable, Equatable {
     /// Plain RoPE.
@@ -59,6 +51,9 @@ public struct ModelConfiguration: Sendable, Equatable {
         let embeddings = vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2)
         return numLayers * perLayer + embeddings + hiddenSize
     }
+
+    /// The layout of every decoder layer, as the architecture declares it.
+    public var layout: LayerLayout { LayerLayout(architecture: architecture.declaration, config: self) }
 }
 
 extension ModelConfiguration {
@@ -85,13 +80,14 @@ extension ModelConfiguration {
     /// Decodes a parsed config.json object.
     public static func decode(_ json: [String: Any], path: String = "config.json") throws -> ModelConfiguration {
         let reader = ConfigReader(json: json, path: path)
-        let supported = ModelArchitecture.allCases.map(\.rawValue).joined(separator: ", ")
+        let supported = ArchitectureRegistry.all.map(\.modelType).joined(separator: ", ")
         guard let typeName = try reader.string("model_type") else {
             throw ModelError("\(path): config.json has no model_type (supported: \(supported))")
         }
-        guard let architecture = ModelArchitecture(rawValue: typeName) else {
+        guard let declaration = ArchitectureRegistry.architecture(modelType: typeName) else {
             throw ModelError("\(path): unsupported model_type '\(typeName)' (supported: \(supported))")
         }
+        let architecture = ModelArchitecture(declaration)
         let hidden = try reader.requiredInt("hidden_size")
         let heads = try reader.requiredInt("num_attention_heads")
         let layers = try reader.requiredInt("num_hidden_layers")
@@ -108,10 +104,7 @@ extension ModelConfiguration {
             throw ModelError("\(path): head_dim \(headDim) must be even for rotary embeddings")
         }
         let (theta, scaling) = try ropeSettings(reader, path: path)
-        let attentionBias = try reader.bool("attention_bias") ?? false
-        let qkvBias = architecture == .qwen2 ? true : attentionBias
-        let outputBias = architecture == .qwen2 ? false : attentionBias
-        let windows = try slidingWindows(reader, architecture: architecture, layers: layers, path: path)
+        let features = try declaration.features(reader, layers: layers)
         let eos: [Int]
         if let list = json["eos_token_id"] as? [NSNumber] {
             eos = try list.map { number in
@@ -152,11 +145,11 @@ extension ModelConfiguration {
             ropeTheta: theta,
             ropeScaling: scaling,
             tieWordEmbeddings: try reader.bool("tie_word_embeddings") ?? false,
-            qkvBias: qkvBias,
-            outputBias: outputBias,
-            mlpBias: try reader.bool("mlp_bias") ?? false,
-            slidingWindows: windows,
-            qkNorm: architecture == .qwen3,
+            qkvBias: features.qkvBias,
+            outputBias: features.outputBias,
+            mlpBias: features.mlpBias,
+            slidingWindows: features.slidingWindows,
+            qkNorm: features.qkNorm,
             declaredDType: try reader.string("torch_dtype") ?? reader.string("dtype"),
             bosTokenId: try reader.int("bos_token_id"),
             eosTokenIds: eos
@@ -195,36 +188,38 @@ extension ModelConfiguration {
         }
     }
 
-    private static func slidingWindows(_ reader: ConfigReader, architecture: ModelArchitecture,
-                                       layers: Int, path: String) throws -> [Int?] {
-        let window = try reader.int("sliding_window")
-        if let types = reader.json["layer_types"] as? [String] {
-            guard types.count == layers else {
-                throw ModelError("\(path): layer_types has \(types.count) entries for \(layers) layers")
-            }
-            return types.map { $0 == "sliding_attention" ? window : nil }
-        }
-        switch architecture {
-        case .mistral:
-            return Array(repeating: window, count: layers)
-        case .qwen2, .qwen3:
-            guard try reader.bool("use_sliding_window") ?? false, let window else {
-                return Array(repeating: nil, count: layers)
-            }
-            let fullLayers = try reader.int("max_window_layers") ?? layers
-            return (0..<layers).map { $0 >= fullLayers ? window : nil }
-        case .llama:
-            return Array(repeating: nil, count: layers)
-        }
-    }
 }
 
 /// Typed access to a config.json object with one-line errors naming the key.
-struct ConfigReader {
+public struct ConfigReader {
     let json: [String: Any]
-    let path: String
+    /// The file, for messages.
+    public let path: String
 
-    func int(_ key: String) throws -> Int? {
+    /// Per-layer windows from `layer_types` (`sliding_attention` layers get `sliding_window`),
+    /// nil when config.json has no `layer_types`.
+    public func layerTypeWindows(layers: Int) throws -> [Int?]? {
+        guard let value = json["layer_types"], !(value is NSNull) else { return nil }
+        guard let types = value as? [String] else { throw ModelError("\(path): layer_types must be a list of strings") }
+        guard types.count == layers else {
+            throw ModelError("\(path): layer_types has \(types.count) entries for \(layers) layers")
+        }
+        let window = try int("sliding_window")
+        return types.map { $0 == "sliding_attention" ? window : nil }
+    }
+
+    /// Qwen's windows: `layer_types` if present, else `sliding_window` on the layers from
+    /// `max_window_layers` on when `use_sliding_window` is true.
+    public func qwenWindows(layers: Int) throws -> [Int?] {
+        if let windows = try layerTypeWindows(layers: layers) { return windows }
+        guard try bool("use_sliding_window") ?? false, let window = try int("sliding_window") else {
+            return Array(repeating: nil, count: layers)
+        }
+        let fullLayers = try int("max_window_layers") ?? layers
+        return (0..<layers).map { $0 >= fullLayers ? window : nil }
+    }
+
+    public func int(_ key: String) throws -> Int? {
         guard let value = json[key], !(value is NSNull) else { return nil }
         if let number = value as? NSNumber, !JSONValue.isBool(number), number.doubleValue == number.doubleValue.rounded() {
             // intValue wraps silently outside Int's range; such a value is an error here.
@@ -234,29 +229,29 @@ struct ConfigReader {
         throw ModelError("\(path): \(key) must be an integer")
     }
 
-    func requiredInt(_ key: String) throws -> Int {
+    public func requiredInt(_ key: String) throws -> Int {
         guard let value = try int(key) else { throw ModelError("\(path): missing required key \(key)") }
         return value
     }
 
-    func double(_ key: String) throws -> Double? {
+    public func double(_ key: String) throws -> Double? {
         guard let value = json[key], !(value is NSNull) else { return nil }
         if let number = value as? NSNumber, !JSONValue.isBool(number) { return number.doubleValue }
         throw ModelError("\(path): \(key) must be a number")
     }
 
-    func requiredDouble(_ key: String) throws -> Double {
+    public func requiredDouble(_ key: String) throws -> Double {
         guard let value = try double(key) else { throw ModelError("\(path): missing required key \(key)") }
         return value
     }
 
-    func bool(_ key: String) throws -> Bool? {
+    public func bool(_ key: String) throws -> Bool? {
         guard let value = json[key], !(value is NSNull) else { return nil }
         if let number = value as? NSNumber, JSONValue.isBool(number) { return number.boolValue }
         throw ModelError("\(path): \(key) must be true or false")
     }
 
-    func string(_ key: String) throws -> String? {
+    public func string(_ key: String) throws -> String? {
         guard let value = json[key], !(value is NSNull) else { return nil }
         if let text = value as? String { return text }
         throw ModelError("\(path): \(key) must be a string")

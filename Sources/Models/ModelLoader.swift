@@ -11,17 +11,18 @@ extension CausalLM {
     public static func load(_ directory: ModelDirectory, linearOverride: LinearWeightOverride? = nil) throws -> CausalLM {
         let loader = WeightLoader(weights: directory.weights, config: directory.config, linearOverride: linearOverride)
         let config = directory.config
-        let embed = try loader.matrix("model.embed_tokens.weight", rows: config.vocabSize, cols: config.hiddenSize)
+        let paths = config.architecture.declaration
+        let embed = try loader.matrix(paths.embedTokensPath + ".weight", rows: config.vocabSize, cols: config.hiddenSize)
         var layers: [DecoderLayer] = []
         layers.reserveCapacity(config.numLayers)
         for index in 0..<config.numLayers {
             layers.append(try loader.layer(index))
         }
-        let norm = RMSNorm(path: "model.norm", weight: try loader.vector("model.norm.weight", count: config.hiddenSize),
+        let norm = RMSNorm(path: paths.finalNormPath, weight: try loader.vector(paths.finalNormPath + ".weight", count: config.hiddenSize),
                            eps: config.rmsNormEps)
         // A tied head reuses the embedding table, as transformers does even if lm_head.weight is stored.
         let head: Linear? = config.tieWordEmbeddings
-            ? nil : try loader.linear("lm_head", out: config.vocabSize, in: config.hiddenSize, bias: false)
+            ? nil : try loader.linear(paths.lmHeadPath, out: config.vocabSize, in: config.hiddenSize, bias: false)
         return CausalLM(config: config, embedTokens: embed, layers: layers, norm: norm, lmHead: head)
     }
 
@@ -79,28 +80,38 @@ struct WeightLoader {
                bias: try optionalVector(path + ".bias", count: out, present: bias))
     }
 
+    /// Decoder layer `index`, every tensor named by the architecture's declaration.
     func layer(_ index: Int) throws -> DecoderLayer {
         let c = config
-        let prefix = "model.layers.\(index)."
-        let qWidth = c.numHeads * c.headDim
-        let kvWidth = c.numKVHeads * c.headDim
+        let architecture = c.architecture.declaration
+        let layout = c.layout
+        let prefix = architecture.layerPrefix(index)
+        var linears: [LinearRole: Linear] = [:]
+        for declared in layout.linears {
+            linears[declared.role] = try linear(prefix + declared.name, out: declared.outFeatures,
+                                                in: declared.inFeatures, bias: declared.bias)
+        }
+        var norms: [NormRole: RMSNorm] = [:]
+        for declared in layout.norms {
+            norms[declared.role] = RMSNorm(path: prefix + declared.name,
+                                           weight: try vector(prefix + declared.name + ".weight", count: declared.width),
+                                           eps: c.rmsNormEps)
+        }
+        func take(_ role: LinearRole) throws -> Linear {
+            guard let found = linears[role] else { throw ModelError("\(c.architecture): the layout declares no \(role.rawValue)") }
+            return found
+        }
+        func take(_ role: NormRole) throws -> RMSNorm {
+            guard let found = norms[role] else { throw ModelError("\(c.architecture): the layout declares no \(role.rawValue)") }
+            return found
+        }
         let attention = Attention(
-            qProj: try linear(prefix + "self_attn.q_proj", out: qWidth, in: c.hiddenSize, bias: c.qkvBias),
-            kProj: try linear(prefix + "self_attn.k_proj", out: kvWidth, in: c.hiddenSize, bias: c.qkvBias),
-            vProj: try linear(prefix + "self_attn.v_proj", out: kvWidth, in: c.hiddenSize, bias: c.qkvBias),
-            oProj: try linear(prefix + "self_attn.o_proj", out: c.hiddenSize, in: qWidth, bias: c.outputBias),
-            qNorm: c.qkNorm ? RMSNorm(path: prefix + "self_attn.q_norm", weight: try vector(prefix + "self_attn.q_norm.weight", count: c.headDim), eps: c.rmsNormEps) : nil,
-            kNorm: c.qkNorm ? RMSNorm(path: prefix + "self_attn.k_norm", weight: try vector(prefix + "self_attn.k_norm.weight", count: c.headDim), eps: c.rmsNormEps) : nil,
+            qProj: try take(.qProj), kProj: try take(.kProj), vProj: try take(.vProj), oProj: try take(.oProj),
+            qNorm: norms[.qNorm], kNorm: norms[.kNorm],
             heads: c.numHeads, kvHeads: c.numKVHeads, headDim: c.headDim,
             window: c.slidingWindows[index])
-        let mlp = MLP(
-            gateProj: try linear(prefix + "mlp.gate_proj", out: c.intermediateSize, in: c.hiddenSize, bias: c.mlpBias),
-            upProj: try linear(prefix + "mlp.up_proj", out: c.intermediateSize, in: c.hiddenSize, bias: c.mlpBias),
-            downProj: try linear(prefix + "mlp.down_proj", out: c.hiddenSize, in: c.intermediateSize, bias: c.mlpBias))
-        return DecoderLayer(
-            inputLayerNorm: RMSNorm(path: prefix + "input_layernorm", weight: try vector(prefix + "input_layernorm.weight", count: c.hiddenSize), eps: c.rmsNormEps),
-            attention: attention,
-            postAttentionLayerNorm: RMSNorm(path: prefix + "post_attention_layernorm", weight: try vector(prefix + "post_attention_layernorm.weight", count: c.hiddenSize), eps: c.rmsNormEps),
-            mlp: mlp)
+        let mlp = MLP(gateProj: try take(.gateProj), upProj: try take(.upProj), downProj: try take(.downProj))
+        return DecoderLayer(inputLayerNorm: try take(.inputLayerNorm), attention: attention,
+                            postAttentionLayerNorm: try take(.postAttentionLayerNorm), mlp: mlp)
     }
 }

@@ -14,42 +14,30 @@ public struct ModuleInventory: Sendable {
     /// Modules in transformers' `named_modules()` order.
     public let modules: [Module]
 
-    /// The modules of `config`'s architecture.
+    /// The modules of `config`'s architecture, from its declaration.
     public init(config: ModelConfiguration) {
-        let prefix: String
-        switch config.architecture {
-        case .llama: prefix = "Llama"
-        case .qwen2: prefix = "Qwen2"
-        case .qwen3: prefix = "Qwen3"
-        case .mistral: prefix = "Mistral"
-        }
+        let architecture = config.architecture.declaration
+        let prefix = architecture.classPrefix
+        let layout = config.layout
         var modules: [Module] = [Module(path: "model", classNames: [prefix + "Model"]),
-                                 Module(path: "model.embed_tokens", classNames: ["Embedding"])]
+                                 Module(path: architecture.embedTokensPath, classNames: ["Embedding"])]
         for layer in 0..<config.numLayers {
-            let base = "model.layers.\(layer)"
-            modules.append(Module(path: base, classNames: [prefix + "DecoderLayer"]))
-            modules.append(Module(path: base + ".self_attn", classNames: [prefix + "Attention"]))
-            for name in ["q_proj", "k_proj", "v_proj", "o_proj"] {
-                modules.append(Module(path: base + ".self_attn." + name, classNames: ["Linear"]))
+            let base = architecture.layerPrefix(layer)
+            for module in layout.modules {
+                let path = module.name.isEmpty ? String(base.dropLast()) : base + module.name
+                modules.append(Module(path: path, classNames: module.classNames))
             }
-            if config.qkNorm {
-                for name in ["q_norm", "k_norm"] {
-                    modules.append(Module(path: base + ".self_attn." + name, classNames: [prefix + "RMSNorm"]))
-                }
-            }
-            modules.append(Module(path: base + ".mlp", classNames: [prefix + "MLP"]))
-            for name in ["gate_proj", "up_proj", "down_proj"] {
-                modules.append(Module(path: base + ".mlp." + name, classNames: ["Linear"]))
-            }
-            modules.append(Module(path: base + ".mlp.act_fn", classNames: ["SiLUActivation", "SiLU"]))
-            modules.append(Module(path: base + ".input_layernorm", classNames: [prefix + "RMSNorm"]))
-            modules.append(Module(path: base + ".post_attention_layernorm", classNames: [prefix + "RMSNorm"]))
         }
-        modules.append(Module(path: "model.norm", classNames: [prefix + "RMSNorm"]))
-        modules.append(Module(path: "model.rotary_emb", classNames: [prefix + "RotaryEmbedding"]))
-        modules.append(Module(path: "lm_head", classNames: ["Linear"]))
+        modules.append(Module(path: architecture.finalNormPath, classNames: [prefix + "RMSNorm"]))
+        modules.append(Module(path: architecture.rotaryEmbeddingPath, classNames: [prefix + "RotaryEmbedding"]))
+        modules.append(Module(path: architecture.lmHeadPath, classNames: ["Linear"]))
         self.modules = modules
+        layerZeroPrefix = architecture.layerPrefix(0)
+        layersPrefix = architecture.layersPath + "."
     }
+
+    private let layerZeroPrefix: String
+    private let layersPrefix: String
 
     /// The modules a pattern selects.
     public func matches(_ pattern: ModulePatternLike) -> [Module] {
@@ -65,7 +53,7 @@ public struct ModuleInventory: Sendable {
         let cleaned = Array(query.utf8)
         var candidates: [String] = []
         var seen = Set<String>()
-        for module in modules where !module.path.hasPrefix("model.layers.") || module.path.hasPrefix("model.layers.0.") {
+        for module in modules where !module.path.hasPrefix(layersPrefix) || module.path.hasPrefix(layerZeroPrefix) {
             for name in [module.path] + module.classNames where seen.insert(name).inserted { candidates.append(name) }
         }
         let scored = candidates.map { name -> (String, Int) in

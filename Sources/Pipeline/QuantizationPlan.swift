@@ -22,25 +22,24 @@ public struct QuantizationPlan: Sendable {
         warnings = try Self.checkTargets(matcher, inventory: ModuleInventory(config: config))
         var paths: [String] = []
         var widths: [String: Int] = [:]
-        let qWidth = config.numHeads * config.headDim
+        let architecture = config.architecture.declaration
+        let layout = config.layout
         for layer in 0..<config.numLayers {
-            let prefix = "model.layers.\(layer)."
-            for (name, width) in [("self_attn.q_proj", config.hiddenSize), ("self_attn.k_proj", config.hiddenSize),
-                                  ("self_attn.v_proj", config.hiddenSize), ("self_attn.o_proj", qWidth),
-                                  ("mlp.gate_proj", config.hiddenSize), ("mlp.up_proj", config.hiddenSize),
-                                  ("mlp.down_proj", config.intermediateSize)] {
-                paths.append(prefix + name)
-                widths[prefix + name] = width
+            let prefix = architecture.layerPrefix(layer)
+            for linear in layout.linears {
+                paths.append(prefix + linear.name)
+                widths[prefix + linear.name] = linear.inFeatures
             }
         }
-        paths.append("lm_head")
-        widths["lm_head"] = config.hiddenSize
+        let head = architecture.lmHeadPath
+        paths.append(head)
+        widths[head] = config.hiddenSize
         var assignments: [String: (group: String, scheme: QuantizationScheme)] = [:]
         var indivisible: [String] = []
         for path in paths {
             guard let match = matcher.scheme(forPath: path, classNames: ["Linear"]) else { continue }
-            if path == "lm_head", config.tieWordEmbeddings {
-                throw PipelineError("lm_head is tied to the token embeddings and cannot be quantized on its own: add --ignore lm_head")
+            if path == head, config.tieWordEmbeddings {
+                throw PipelineError("\(head) is tied to the token embeddings and cannot be quantized on its own: add --ignore \(head)")
             }
             if let weights = match.scheme.weights, weights.resolvedStrategy == .group, let g = weights.groupSize,
                let width = widths[path], width % g != 0 {

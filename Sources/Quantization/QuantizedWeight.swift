@@ -15,10 +15,15 @@ public struct QuantizedWeight: Sendable, Equatable {
     public var zeroPoints: [Float]
     public let scaleRows: Int
     public let scaleCols: Int
+    /// The group of every input column (compressed-tensors' `weight_g_idx`), when columns were
+    /// grouped in activation order instead of consecutively (GPTQ `actorder: group`); nil means
+    /// column c belongs to group c / group_size.
+    public var groupIndex: [Int32]?
 
     /// Creates a quantized weight from its parts.
     public init(rows: Int, cols: Int, args: QuantizationArgs, dtype: ComputeDType, values: [Float], scales: [Float],
-                zeroPoints: [Float], scaleRows: Int, scaleCols: Int) {
+                zeroPoints: [Float], scaleRows: Int, scaleCols: Int, groupIndex: [Int32]? = nil) {
+        self.groupIndex = groupIndex
         self.rows = rows
         self.cols = cols
         self.args = args
@@ -36,7 +41,7 @@ public struct QuantizedWeight: Sendable, Equatable {
     /// qparams used for element (r, c).
     @inlinable public func qparams(row r: Int, col c: Int) -> QParams {
         let sr = scaleRows == 1 ? 0 : r
-        let sc = scaleCols == 1 ? 0 : c / columnsPerScale
+        let sc = scaleCols == 1 ? 0 : (groupIndex.map { Int($0[c]) } ?? c / columnsPerScale)
         let i = sr * scaleCols + sc
         return QParams(scale: scales[i], zeroPoint: zeroPoints[i])
     }

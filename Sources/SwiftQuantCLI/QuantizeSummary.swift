@@ -28,7 +28,7 @@ struct QuantizeSummary {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
         return files.reduce(0) { total, name in
             let size = (try? FileManager.default.attributesOfItem(atPath: output.appendingPathComponent(name).path)[.size] as? Int) ?? 0
-            return total + (size ?? 0)
+            return total + size
         }
     }
 

@@ -1,0 +1,222 @@
+import Quantization
+import Tensors
+
+/// GPTQ for one Linear (Frantar et al. 2022, §3.4), with llm-compressor 0.14's arithmetic:
+/// qparams from the observer on the original weight, fixed during the solve; dead columns
+/// zeroed; dampening `fraction × mean(diag H)`; the upper Cholesky factor of H⁻¹; column blocks
+/// with the error of each block applied to the later columns in one GEMM ("lazy batch updates").
+/// Everything runs in fp32. Rows are independent given H⁻¹, so the in-block work is split by rows
+/// across cores.
+public enum GPTQSolver {
+    /// The order columns are quantized in.
+    public enum Ordering: Sendable, Equatable {
+        /// Column order.
+        case none
+        /// Descending Hessian diagonal, each column keeping the group of its original position
+        /// (compressed-tensors `actorder: weight`, alias `static`): the output format is unchanged.
+        case weight
+        /// Descending Hessian diagonal with groups formed in that order; the group of every
+        /// column is written as `weight_g_idx`.
+        case group
+    }
+
+    /// Settings of one solve.
+    public struct Options: Sendable, Equatable {
+        public var blockSize: Int
+        /// Dampening as a fraction of the mean Hessian diagonal.
+        public var dampeningFraction: Float
+        public var ordering: Ordering
+        /// Dampening fractions tried, in order, when H + damping is not positive definite.
+        public var retryFractions: [Float]
+
+        /// llm-compressor's defaults: block 128, dampening 0.01, weight ordering; retries at 0.1 and 1.
+        public init(blockSize: Int = 128, dampeningFraction: Float = 0.01, ordering: Ordering = .weight,
+                    retryFractions: [Float] = [0.1, 1.0]) {
+            self.blockSize = blockSize
+            self.dampeningFraction = dampeningFraction
+            self.ordering = ordering
+            self.retryFractions = retryFractions
+        }
+    }
+
+    /// What a solve produced.
+    public struct Result: Sendable {
+        /// The quantized weight (values in original column order, scales in the model dtype).
+        public var quantized: QuantizedWeight
+        /// The dequantized weight, rounded to the model dtype: what the layer computes with afterwards.
+        public var dequantized: Matrix
+        /// llm-compressor's loss: Σ (w − q)² / d² / 2 over all elements.
+        public var loss: Double
+        /// The dampening fraction that made H positive definite.
+        public var dampeningFraction: Float
+    }
+
+    /// Errors of a solve.
+    public enum SolveError: Error, Equatable {
+        /// H + damping stayed not positive definite for every fraction tried.
+        case notPositiveDefinite(fractions: [Float])
+    }
+
+    /// Quantizes `weight` (out × in) with the Hessian `hessian` (in × in, row-major, 2/n Σ x xᵀ).
+    /// `dtype` is the model dtype (scales are stored in it and the dequantized weight is rounded
+    /// to it); qparams are observed in `observerDType` as llm-compressor does on its fp32 copy.
+    public static func solve(weight: Matrix, hessian: [Float], args: QuantizationArgs, dtype: ComputeDType,
+                             observerDType: ComputeDType = .float32, options: Options = Options()) throws -> Result {
+        let rows = weight.rows, n = weight.cols
+        precondition(hessian.count == n * n, "GPTQ: Hessian has \(hessian.count) values for \(n) columns")
+        let strategy = args.resolvedStrategy
+        let groupSize = strategy == .group ? (args.groupSize ?? n) : n
+        var w = weight
+        var h = hessian
+
+        // Ordering (only meaningful for groups in llm-compressor; the math holds for any strategy).
+        var perm = Array(0..<n)
+        let ordering = options.ordering
+        if ordering != .none {
+            let diag = (0..<n).map { h[$0 * n + $0] }
+            perm.sort { diag[$0] != diag[$1] ? diag[$0] > diag[$1] : $0 < $1 }
+        }
+        // qparams: for `group` ordering on the permuted weight, otherwise on the original one.
+        let observed: (scales: [Float], zeroPoints: [Float], rows: Int, cols: Int)
+        if ordering == .group {
+            observed = try WeightQuantizer.observe(permuteColumns(w, perm), args: args, dtype: observerDType)
+        } else {
+            observed = try WeightQuantizer.observe(w, args: args, dtype: observerDType)
+        }
+        if ordering != .none {
+            w = permuteColumns(w, perm)
+            h = permuteSymmetric(h, n: n, perm)
+        }
+        // The scale column of each processed (permuted) column.
+        let scaleColumnOf: [Int] = (0..<n).map { k in
+            switch strategy {
+            case .group: return (ordering == .weight ? perm[k] : k) / groupSize
+            default: return 0
+            }
+        }
+
+        // Dead columns: no signal, quantize to zero.
+        for j in 0..<n where h[j * n + j] == 0 {
+            h[j * n + j] = 1
+            for r in 0..<rows { w.data[r * n + j] = 0 }
+        }
+
+        // Dampening, retried with larger fractions when the factorization fails.
+        var meanDiag: Double = 0
+        for j in 0..<n { meanDiag += Double(h[j * n + j]) }
+        meanDiag /= Double(max(n, 1))
+        var hinv: [Float] = []
+        var usedFraction: Float?
+        for fraction in [options.dampeningFraction] + options.retryFractions {
+            var attempt = h
+            let damp = fraction * Float(meanDiag)
+            for j in 0..<n { attempt[j * n + j] += damp }
+            let ok = attempt.withUnsafeMutableBufferPointer { SymmetricMatrix.inverseCholeskyUpper($0.baseAddress!, n: n) }
+            if ok {
+                hinv = attempt
+                usedFraction = fraction
+                break
+            }
+        }
+        guard let usedFraction else {
+            throw SolveError.notPositiveDefinite(fractions: [options.dampeningFraction] + options.retryFractions)
+        }
+
+        let scaleRows = observed.rows, scaleCols = observed.cols
+        var values = [Float](repeating: 0, count: rows * n)
+        var lossPerRow = [Double](repeating: 0, count: rows)
+        let block = max(1, options.blockSize)
+        var errors = [Float](repeating: 0, count: rows * block)
+        w.data.withUnsafeMutableBufferPointer { wp in
+            hinv.withUnsafeBufferPointer { hp in
+                values.withUnsafeMutableBufferPointer { vp in
+                    errors.withUnsafeMutableBufferPointer { ep in
+                        lossPerRow.withUnsafeMutableBufferPointer { lp in
+                            let W = wp.baseAddress!, H = hp.baseAddress!, V = vp.baseAddress!, E = ep.baseAddress!
+                            let L = lp.baseAddress!
+                            var i1 = 0
+                            while i1 < n {
+                                let i2 = min(i1 + block, n), count = i2 - i1
+                                Parallel.chunks(rows, minimumChunk: 8) { range in
+                                    for r in range {
+                                        let row = W + r * n
+                                        let scaleRow = scaleRows == 1 ? 0 : r
+                                        var rowLoss: Double = 0
+                                        for i in 0..<count {
+                                            let col = i1 + i
+                                            let x = row[col]
+                                            let d = H[col * n + col]
+                                            let index = scaleRow * scaleCols + scaleColumnOf[col]
+                                            let qp = QParams(scale: observed.scales[index], zeroPoint: observed.zeroPoints[index])
+                                            let q = QuantArithmetic.quantize(x, qp, args: args, dtype: .float32)
+                                            let deq = QuantArithmetic.dequantize(q, qp, dtype: .float32)
+                                            V[r * n + col] = q
+                                            let diff = x - deq
+                                            rowLoss += Double(diff * diff / (d * d))
+                                            let err = diff / d
+                                            // W1[:, i:] -= err ⊗ Hinv1[i, i:] (product, then difference, as torch).
+                                            let hrow = H + col * n
+                                            for j in (col + 1)..<max(col + 1, i2) { row[j] -= err * hrow[j] }
+                                            row[col] = deq
+                                            E[r * block + i] = err
+                                        }
+                                        L[r] += rowLoss / 2
+                                    }
+                                }
+                                if i2 < n {
+                                    // W[:, i2:] -= Err · Hinv[i1:i2, i2:]
+                                    Parallel.chunks(rows, minimumChunk: 32) { range in
+                                        BLAS.gemmAB(m: range.count, n: n - i2, k: count,
+                                                    a: E + range.lowerBound * block, lda: block,
+                                                    b: H + i1 * n + i2, ldb: n,
+                                                    c: W + range.lowerBound * n + i2, ldc: n, alpha: -1, beta: 1)
+                                    }
+                                }
+                                i1 = i2
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        // Back to the original column order.
+        var groupIndex: [Int32]? = nil
+        if ordering != .none {
+            var inverse = [Int](repeating: 0, count: n)
+            for (k, j) in perm.enumerated() { inverse[j] = k }
+            w = permuteColumns(w, inverse)
+            values = permuteColumns(Matrix(rows: rows, cols: n, data: values), inverse).data
+            if ordering == .group, strategy == .group {
+                groupIndex = (0..<n).map { Int32(inverse[$0] / groupSize) }
+            }
+        }
+        for i in w.data.indices { w.data[i] = dtype.round(w.data[i]) }
+        let scales = observed.scales.map { dtype.round($0) }
+        let quantized = QuantizedWeight(rows: rows, cols: n, args: args, dtype: dtype, values: values, scales: scales,
+                                        zeroPoints: observed.zeroPoints, scaleRows: scaleRows, scaleCols: scaleCols,
+                                        groupIndex: groupIndex)
+        return Result(quantized: quantized, dequantized: w, loss: lossPerRow.reduce(0, +), dampeningFraction: usedFraction)
+    }
+
+    /// Columns of `m` in the order `order` (new column k = old column order[k]).
+    static func permuteColumns(_ m: Matrix, _ order: [Int]) -> Matrix {
+        let cols = m.cols
+        return Matrix(rows: m.rows, cols: cols) { out in
+            m.data.withUnsafeBufferPointer { src in
+                for r in 0..<m.rows {
+                    for k in 0..<cols { out[r * cols + k] = src[r * cols + order[k]] }
+                }
+            }
+        }
+    }
+
+    /// H[perm][:, perm].
+    static func permuteSymmetric(_ h: [Float], n: Int, _ order: [Int]) -> [Float] {
+        var out = [Float](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<n { out[i * n + j] = h[order[i] * n + order[j]] }
+        }
+        return out
+    }
+}

@@ -1,0 +1,108 @@
+import Models
+import Quantization
+import Tensors
+
+/// An algorithm that acts on one decoder layer at a time during sequential calibration
+/// (llm-compressor's modifiers): it may observe the layer's calibration pass through hooks on
+/// module inputs, then changes the layer (smoothing, GPTQ updates) and/or records quantized
+/// weights and activation qparams. Modifiers know nothing of formats or of the pipeline's data
+/// movement; the pipeline calls them in recipe order.
+public protocol LayerModifier: AnyObject {
+    /// The recipe name of the modifier, e.g. `GPTQModifier`.
+    var name: String { get }
+    /// Whether `apply` changes what the layer computes (weights or norms); a later modifier then
+    /// gets a fresh calibration pass, and the layer's outputs are recomputed before they move on.
+    var changesForward: Bool { get }
+    /// Whether the modifier needs to observe a calibration pass of this layer.
+    func needsCalibration(_ context: LayerContext) -> Bool
+    /// Installs the hooks of the calibration pass.
+    func attach(to layer: inout DecoderLayer, context: LayerContext) throws
+    /// Acts on the layer after its calibration pass (or without one when none was needed).
+    func apply(to layer: inout DecoderLayer, result: inout LayerQuantization, context: LayerContext) throws
+}
+
+/// Which scheme each Linear of the layer is quantized with.
+public struct LinearAssignment: Sendable {
+    /// The config group's name.
+    public let group: String
+    public let scheme: QuantizationScheme
+
+    /// Creates an assignment.
+    public init(group: String, scheme: QuantizationScheme) {
+        self.group = group
+        self.scheme = scheme
+    }
+}
+
+/// What a modifier knows about the layer it acts on.
+public struct LayerContext: Sendable {
+    /// Decoder layer index.
+    public let index: Int
+    /// Module path prefix of the layer, with a trailing dot (`model.layers.3.`).
+    public let prefix: String
+    public let layout: LayerLayout
+    /// The model's dtype: scales are stored in it, and the forward emulates it.
+    public let dtype: ComputeDType
+    /// The quantized Linears of this layer and their schemes (absent = kept in float).
+    public let assignments: [LinearRole: LinearAssignment]
+    /// The rows of the batch being run, for hooks.
+    public let batch: CalibrationBatch
+    /// Receives one-line progress notes (e.g. a Hessian that needed more dampening).
+    public let report: @Sendable (String) -> Void
+
+    /// Creates a context.
+    public init(index: Int, prefix: String, layout: LayerLayout, dtype: ComputeDType,
+                assignments: [LinearRole: LinearAssignment], batch: CalibrationBatch,
+                report: @escaping @Sendable (String) -> Void) {
+        self.index = index
+        self.prefix = prefix
+        self.layout = layout
+        self.dtype = dtype
+        self.assignments = assignments
+        self.batch = batch
+        self.report = report
+    }
+
+    /// The module path of a Linear of this layer.
+    public func path(_ role: LinearRole) -> String { prefix + layout.linear(role).name }
+}
+
+/// The samples of the batch being run through a layer: row ranges of the batch matrix, one per
+/// sample, in calibration order. Set by the pipeline before each forward call; read by hooks
+/// on the same thread.
+public final class CalibrationBatch: @unchecked Sendable {
+    /// Row ranges of the samples in the current batch.
+    public var segments: [Range<Int>] = []
+
+    /// An empty batch description.
+    public init() {}
+}
+
+/// The quantized form of one layer, filled in by the modifiers.
+public struct LayerQuantization: Sendable {
+    /// Quantized weights by Linear.
+    public var weights: [LinearRole: QuantizedWeight] = [:]
+    /// Static input-activation qparams by Linear.
+    public var inputQParams: [LinearRole: QParams] = [:]
+
+    /// An empty result.
+    public init() {}
+}
+
+/// Errors of a modifier: one line naming the layer or field.
+public struct AlgorithmError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let description: String
+    /// Creates an error with its message.
+    public init(_ description: String) { self.description = description }
+}
+
+extension Linear {
+    /// Adds an observer of the Linear's input, after any transform already installed.
+    public mutating func addInputObserver(_ observe: @escaping @Sendable (Matrix) -> Void) {
+        let previous = inputTransform
+        inputTransform = InputTransform { x, path in
+            previous?.apply(&x, path)
+            observe(x)
+        }
+    }
+}
