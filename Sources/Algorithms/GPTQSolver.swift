@@ -5,8 +5,11 @@ import Tensors
 /// qparams from the observer on the original weight, fixed during the solve; dead columns
 /// zeroed; dampening `fraction × mean(diag H)`; the upper Cholesky factor of H⁻¹; column blocks
 /// with the error of each block applied to the later columns in one GEMM ("lazy batch updates").
-/// Everything runs in fp32. Rows are independent given H⁻¹, so the in-block work is split by rows
-/// across cores.
+/// The solve runs in fp32 except where compressed-tensors' fake quantization rounds: w / scale is
+/// an fp32 division, the dequantized value (q − zp)·scale is computed in the model dtype, and the
+/// integers stored are those the checkpoint compressor gets by quantizing the final weight again
+/// in the model dtype (for int8 in bf16 that is occasionally q ± 1). Rows are independent given
+/// H⁻¹, so the in-block work is split by rows across cores.
 public enum GPTQSolver {
     /// The order columns are quantized in.
     public enum Ordering: Sendable, Equatable {
@@ -58,10 +61,12 @@ public enum GPTQSolver {
     }
 
     /// Quantizes `weight` (out × in) with the Hessian `hessian` (in × in, row-major, 2/n Σ x xᵀ).
-    /// `dtype` is the model dtype (scales are stored in it and the dequantized weight is rounded
-    /// to it); qparams are observed in `observerDType` as llm-compressor does on its fp32 copy.
+    /// `dtype` is the model dtype: qparams are observed in it (they equal round-to-nearest's scales
+    /// bit for bit, as llm-compressor's GPTQ checkpoints show) and the solve quantizes with exactly
+    /// the scales that are stored; the dequantized weight is rounded to it.
     public static func solve(weight: Matrix, hessian: [Float], args: QuantizationArgs, dtype: ComputeDType,
-                             observerDType: ComputeDType = .float32, options: Options = Options()) throws -> Result {
+                             options: Options = Options()) throws -> Result {
+        let observerDType = dtype
         let rows = weight.rows, n = weight.cols
         precondition(hessian.count == n * n, "GPTQ: Hessian has \(hessian.count) values for \(n) columns")
         let strategy = args.resolvedStrategy
@@ -149,7 +154,7 @@ public enum GPTQSolver {
                                             let index = scaleRow * scaleCols + scaleColumnOf[col]
                                             let qp = QParams(scale: observed.scales[index], zeroPoint: observed.zeroPoints[index])
                                             let q = QuantArithmetic.quantize(x, qp, args: args, dtype: .float32)
-                                            let deq = QuantArithmetic.dequantize(q, qp, dtype: .float32)
+                                            let deq = QuantArithmetic.dequantize(q, qp, dtype: dtype)
                                             V[r * n + col] = q
                                             let diff = x - deq
                                             rowLoss += Double(diff * diff / (d * d))
@@ -191,11 +196,17 @@ public enum GPTQSolver {
                 groupIndex = (0..<n).map { Int32(inverse[$0] / groupSize) }
             }
         }
-        for i in w.data.indices { w.data[i] = dtype.round(w.data[i]) }
-        let scales = observed.scales.map { dtype.round($0) }
-        let quantized = QuantizedWeight(rows: rows, cols: n, args: args, dtype: dtype, values: values, scales: scales,
+        let scales = observed.scales
+        let quantized: QuantizedWeight
+        if groupIndex == nil {
+            // What the compressor stores: the final weight quantized again with the same qparams.
+            quantized = WeightQuantizer.quantize(w, args: args, dtype: dtype, scales: scales, zeroPoints: observed.zeroPoints,
+                                                 scaleRows: scaleRows, scaleCols: scaleCols)
+        } else {
+            quantized = QuantizedWeight(rows: rows, cols: n, args: args, dtype: dtype, values: values, scales: scales,
                                         zeroPoints: observed.zeroPoints, scaleRows: scaleRows, scaleCols: scaleCols,
                                         groupIndex: groupIndex)
+        }
         return Result(quantized: quantized, dequantized: w, loss: lossPerRow.reduce(0, +), dampeningFraction: usedFraction)
     }
 

@@ -19,6 +19,13 @@ public protocol LayerModifier: AnyObject {
     func attach(to layer: inout DecoderLayer, context: LayerContext) throws
     /// Acts on the layer after its calibration pass (or without one when none was needed).
     func apply(to layer: inout DecoderLayer, result: inout LayerQuantization, context: LayerContext) throws
+    /// Whether the hooks read module outputs (then a calibration pass runs the layer to its end;
+    /// otherwise a pass whose outputs are discarded stops after down_proj's input).
+    var observesOutputs: Bool { get }
+}
+
+extension LayerModifier {
+    public var observesOutputs: Bool { false }
 }
 
 /// Which scheme each Linear of the layer is quantized with.

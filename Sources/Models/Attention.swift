@@ -126,6 +126,12 @@ public struct MLP: Sendable {
     public var downProj: Linear
 
     func callAsFunction(_ x: Matrix, precision: ForwardPrecision = .float32) -> Matrix {
+        // Without inputsOnly the product is always computed.
+        callAsFunction(x, precision: precision, inputsOnly: false) ?? Matrix(rows: 0, cols: 0)
+    }
+
+    /// The MLP's output; with `inputsOnly`, nil after down_proj's input hook has seen its input.
+    func callAsFunction(_ x: Matrix, precision: ForwardPrecision, inputsOnly: Bool) -> Matrix? {
         var gate = Profile.time("gate_up") { gateProj(x, precision: precision) }
         let up = Profile.time("gate_up") { upProj(x, precision: precision) }
         let count = gate.count
@@ -138,6 +144,10 @@ public struct MLP: Sendable {
                     VectorMath.roundToBF16(gp.baseAddress!, count: count)
                 }
             }
+            if inputsOnly {
+                downProj.inputTransform?.apply(&gate, downProj.path)
+                return nil
+            }
             return downProj(gate, precision: precision)
         }
         Profile.time("swiglu") {
@@ -149,6 +159,10 @@ public struct MLP: Sendable {
                     }
                 }
             }
+        }
+        if inputsOnly {
+            downProj.inputTransform?.apply(&gate, downProj.path)
+            return nil
         }
         return Profile.time("down") { downProj(gate) }
     }
@@ -226,14 +240,17 @@ public struct DecoderLayer: Sendable {
 
     /// Applies the block to several independent sequences stacked by rows (`segments`, each
     /// from position 0), in place: every row gets exactly what a forward of its own sequence gives.
+    /// With `inputsOnly`, the pass only feeds the Linears' input hooks: down_proj's input is
+    /// observed but its product and the last residual (which nothing reads) are skipped, and
+    /// `hidden` is left holding the post-attention residual.
     public func forward(batch hidden: inout Matrix, segments: [Range<Int>], rope: RotaryEmbedding,
-                        precision: ForwardPrecision = .float32) {
+                        precision: ForwardPrecision = .float32, inputsOnly: Bool = false) {
         let normed = Profile.time("norm") { inputLayerNorm(hidden, precision: precision) }
         let attended = attention(batch: normed, segments: segments, rope: rope, precision: precision)
         Profile.time("residual") { Self.addInPlace(&hidden, attended) }
         precision.round(&hidden)
         let normed2 = Profile.time("norm") { postAttentionLayerNorm(hidden, precision: precision) }
-        let mlpOut = mlp(normed2, precision: precision)
+        guard let mlpOut = mlp(normed2, precision: precision, inputsOnly: inputsOnly) else { return }
         Profile.time("residual") { Self.addInPlace(&hidden, mlpOut) }
         precision.round(&hidden)
     }

@@ -35,7 +35,7 @@ public struct QuantizationPlan: Sendable {
         paths.append(head)
         widths[head] = config.hiddenSize
         var assignments: [String: (group: String, scheme: QuantizationScheme)] = [:]
-        var indivisible: [String] = []
+        var indivisible: [(group: String, text: String)] = []
         for path in paths {
             guard let match = matcher.scheme(forPath: path, classNames: ["Linear"]) else { continue }
             if path == head, config.tieWordEmbeddings {
@@ -43,17 +43,18 @@ public struct QuantizationPlan: Sendable {
             }
             if let weights = match.scheme.weights, weights.resolvedStrategy == .group, let g = weights.groupSize,
                let width = widths[path], width % g != 0 {
-                indivisible.append("\(path) (columns=\(width), group_size=\(g))")
+                indivisible.append((match.group, "\(path) (columns=\(width), group_size=\(g))"))
             }
             assignments[path] = match
         }
         if !indivisible.isEmpty {
-            let shown = indivisible.prefix(6).joined(separator: ", ") + (indivisible.count > 6 ? ", … (\(indivisible.count) layers)" : "")
+            let shown = indivisible.prefix(6).map(\.text).joined(separator: ", ") + (indivisible.count > 6 ? ", … (\(indivisible.count) layers)" : "")
             let targeted = assignments.keys.compactMap { widths[$0] }
             let requested = assignments.values.compactMap { $0.scheme.weights?.groupSize }.max() ?? 128
             let hint = Self.suggestedGroupSize(widths: targeted, atMost: requested).map { "e.g. \($0), which divides every targeted width" }
                 ?? "no power of two from 8 to \(requested) divides every targeted width; --group-size -1 quantizes per channel"
-            throw PipelineError("group size does not divide the input width of \(shown): choose a group size that divides every width (\(hint)) or ignore those layers (e.g. --ignore 're:.*down_proj$')")
+            let groups = Set(indivisible.map(\.group)).sorted().map { "'\($0)'" }.joined(separator: ", ")
+            throw PipelineError("config group \(groups): 'group_size' does not divide the input width of \(shown): choose a group size that divides every width (\(hint)) or ignore those layers (e.g. --ignore 're:.*down_proj$')")
         }
         guard !assignments.isEmpty else {
             throw PipelineError("no Linear layer matches the scheme's targets after the ignore list: nothing to quantize")

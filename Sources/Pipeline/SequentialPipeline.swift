@@ -20,7 +20,8 @@ public struct SequentialPipeline {
     public let plan: QuantizationPlan
     public let calibration: CalibrationSet?
     public let recipeText: String?
-    /// The modifiers in recipe order; RTN (`QuantizationModifier`) when none is given.
+    /// The modifiers in recipe order; `QuantizationModifier` when none is given. Weights no
+    /// modifier quantized are rounded to nearest once the modifiers have acted.
     public let modifiers: [LayerModifier]
     /// Upper bound on the rows of one batch (whole samples are never split).
     public let batchRows: Int
@@ -82,6 +83,7 @@ public struct SequentialPipeline {
             let layerContext = contexts[index]
             var result = LayerQuantization()
             try runModifiers(&layer, &batches, &result, context: layerContext, rope: rope, precision: precision)
+            try QuantizationModifier.roundRemaining(layer, result: &result, context: layerContext)
             try exportLayer(layer, result: result, context: layerContext, format: format)
         }
         try format.processModuleTensors(prefix: architecture.finalNormPath, module: try sourceModule(architecture.finalNormPath, ["weight"]))
@@ -128,7 +130,8 @@ public struct SequentialPipeline {
                 for modifier in observing { try modifier.attach(to: &layer, context: context) }
                 // The pass is the propagation too when nothing changes the layer after it.
                 let final = index >= modifiers.count && !phase.contains(where: \.changesForward)
-                try pass(layer, &batches, keepOutputs: final, context: context, rope: rope, precision: precision)
+                try pass(layer, &batches, keepOutputs: final, inputsOnly: !final && !observing.contains(where: \.observesOutputs),
+                         context: context, rope: rope, precision: precision)
                 propagated = final
                 for role in LinearRole.allCases { layer[role].inputTransform = nil }
             }
@@ -142,8 +145,9 @@ public struct SequentialPipeline {
     }
 
     /// Runs every batch through the layer; replaces the batches' hidden states when `keepOutputs`.
-    private func pass(_ layer: DecoderLayer, _ batches: inout [Batch], keepOutputs: Bool, context: LayerContext,
-                      rope: RotaryEmbedding, precision: ForwardPrecision) throws {
+    /// `inputsOnly`: the pass only feeds input hooks (see `DecoderLayer.forward(batch:…)`).
+    private func pass(_ layer: DecoderLayer, _ batches: inout [Batch], keepOutputs: Bool, inputsOnly: Bool = false,
+                      context: LayerContext, rope: RotaryEmbedding, precision: ForwardPrecision) throws {
         var layer = layer
         if precision == .bfloat16 { layer.prepareForBFloat16() }
         for b in batches.indices {
@@ -152,7 +156,8 @@ public struct SequentialPipeline {
                 layer.forward(batch: &batches[b].hidden, segments: batches[b].segments, rope: rope, precision: precision)
             } else {
                 var scratch = batches[b].hidden
-                layer.forward(batch: &scratch, segments: batches[b].segments, rope: rope, precision: precision)
+                layer.forward(batch: &scratch, segments: batches[b].segments, rope: rope, precision: precision,
+                              inputsOnly: inputsOnly)
             }
         }
         context.batch.segments = []

@@ -17,16 +17,7 @@ public struct ActivationObserver: Sendable, Equatable {
 
     /// An observer by its compressed-tensors name.
     public init(name: String?, dtype: ComputeDType, averagingConstant: Float = 0.01) throws {
-        switch name {
-        case nil, "minmax":
-            mode = .movingAverage(averagingConstant)
-        case "static_minmax":
-            mode = .extremes
-        case "memoryless_minmax", "memoryless":
-            throw QuantizationError("observer '\(name ?? "")' keeps no state across calibration batches: use minmax or static_minmax for static activations")
-        case let other?:
-            throw QuantizationError("unknown activation observer '\(other)' (use minmax or static_minmax)")
-        }
+        mode = try (name.map(ObserverName.named) ?? .minmax).activationMode(averagingConstant: averagingConstant)
         self.dtype = dtype
     }
 

@@ -7,15 +7,7 @@ public enum WeightObserverKind: Sendable {
     /// The observer registered under `name` (nil = the default, memoryless_minmax); `kwargs` are
     /// llm-compressor's observer_kwargs (mse: maxshrink 0.2, grid 100, norm 2.4, patience 5).
     public init(name: String?, kwargs: [String: Double] = [:]) throws {
-        switch name {
-        case nil, "memoryless_minmax", "minmax", "static_minmax", "memoryless":
-            self = .minmax
-        case "mse", "memoryless_mse":
-            self = .mse(maxShrink: Float(kwargs["maxshrink"] ?? 0.2), grid: Int(kwargs["grid"] ?? 100),
-                        norm: Float(kwargs["norm"] ?? 2.4), patience: Int(kwargs["patience"] ?? 5))
-        case let other?:
-            throw QuantizationError("unknown observer '\(other)' (observers: \(ObserverRegistry.names.joined(separator: ", ")))")
-        }
+        self = try (name.map(ObserverName.named) ?? .memorylessMinmax).weightObserver(kwargs: kwargs)
     }
 
     /// qparams for each of `count` groups of `width` consecutive values at `base`.
@@ -159,11 +151,6 @@ public enum TorchSum {
         }
         return total
     }
-}
-
-/// Names of the observers, for messages and validation.
-public enum ObserverRegistry {
-    public static let names = ["memoryless_minmax", "static_minmax", "minmax", "mse", "memoryless_mse"]
 }
 
 #if canImport(Glibc)

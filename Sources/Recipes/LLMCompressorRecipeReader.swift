@@ -1,10 +1,11 @@
 /// Reads llm-compressor recipes: `<name>_stage: <name>_modifiers: <ModifierClass>: {…}`.
 enum LLMCompressorRecipeReader {
     /// Modifiers SwiftQuant runs.
-    static let supportedModifiers = ["QuantizationModifier"]
+    static let supportedModifiers = ["QuantizationModifier", "GPTQModifier"]
 
     static func read(_ root: RecipeMapping, text: String) throws -> Recipe {
         var found: (path: String, settings: QuantizationModifierSettings)?
+        var modifiers: [ModifierSpec] = []
         let stages = root.entries.filter { $0.key.hasSuffix("_stage") }
         for entry in root.entries where !entry.key.hasSuffix("_stage") {
             if entry.key == "metadata" { continue }   // informational (llm-compressor's RecipeMetaData)
@@ -30,9 +31,20 @@ enum LLMCompressorRecipeReader {
                     guard supportedModifiers.contains(modifier.key) else {
                         throw RecipeError("modifier '\(modifier.key)' is not supported yet (supported: \(supportedModifiers.joined(separator: ", ")))")
                     }
-                    let settings = try QuantizationModifierReader.read(modifier.value)
+                    let settings: QuantizationModifierSettings
+                    switch modifier.key {
+                    case "GPTQModifier":
+                        let (read, spec) = try GPTQModifierReader.read(modifier.value)
+                        settings = read
+                        modifiers.append(.gptq(spec))
+                    default:
+                        settings = try QuantizationModifierReader.read(modifier.value)
+                        modifiers.append(.quantization)
+                    }
+                    // One modifier carries the schemes; the others (e.g. smoothing) act on them.
+                    guard !settings.groups.isEmpty || settings.kvCacheScheme != nil else { continue }
                     if let found {
-                        throw RecipeError("more than one QuantizationModifier ('\(found.path)' and '\(modifier.value.path)') is not supported yet: merge them into one")
+                        throw RecipeError("more than one modifier with a quantization scheme ('\(found.path)' and '\(modifier.value.path)') is not supported yet: give the scheme to one of them")
                     }
                     found = (modifier.value.path, settings)
                 }
@@ -44,6 +56,7 @@ enum LLMCompressorRecipeReader {
         var recipe = Recipe(syntax: .llmCompressor, groups: settings.groups, ignore: settings.ignore,
                             kvCacheScheme: settings.kvCacheScheme, text: text, groupFormats: settings.groupFormats)
         recipe.kvCacheSchemePath = settings.kvCacheSchemePath
+        recipe.modifiers = modifiers
         return recipe
     }
 }

@@ -46,8 +46,8 @@ enum QuantizationArgsReader {
     /// An observer name SwiftQuant knows.
     static func observer(_ node: RecipeNode) throws -> String {
         let name = try node.string()
-        guard ObserverRegistry.names.contains(name) else {
-            throw RecipeError.badValue(node.path, name, allowed: ObserverRegistry.names)
+        guard ObserverName(rawValue: name) != nil else {
+            throw RecipeError.badValue(node.path, name, allowed: ObserverName.names)
         }
         return name
     }
@@ -64,7 +64,7 @@ enum QuantizationArgsReader {
     }
 
     /// `weight` or its alias `static`; `false` means none; `true`, `group`, `dynamic` were removed.
-    private static func actorder(_ node: RecipeNode) throws -> ActivationOrdering? {
+    static func actorder(_ node: RecipeNode) throws -> ActivationOrdering? {
         if case .scalar = node.node, node.isBool {
             guard try node.bool() else { return nil }
             throw RecipeError("\(RecipeError.quoted(node.path)): actorder true (group ordering) was removed from compressed-tensors: use actorder: weight, or omit it")

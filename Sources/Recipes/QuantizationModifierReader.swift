@@ -19,8 +19,10 @@ enum QuantizationModifierReader {
     static let ignoredKeys = ["bypass_divisibility_checks", "requires_calibration_data",
                               "index", "group", "start", "end", "update"]
 
-    static func read(_ node: RecipeNode) throws -> QuantizationModifierSettings {
-        let map = try node.mapping(allowed: quantizationKeys + ignoredKeys)
+    /// Reads the quantization fields of a modifier; `extraKeys` are the modifier's own fields,
+    /// read by its own reader.
+    static func read(_ node: RecipeNode, extraKeys: [String] = []) throws -> QuantizationModifierSettings {
+        let map = try node.mapping(allowed: quantizationKeys + ignoredKeys + extraKeys)
         try checkIgnoredKeys(map)
         var settings = QuantizationModifierSettings()
 

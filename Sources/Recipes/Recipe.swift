@@ -28,6 +28,8 @@ public struct Recipe: Sendable {
     public var dataset: String?
     /// The recipe text as given (saved beside the checkpoint as recipe.yaml).
     public var text: String
+    /// The modifiers in recipe order (msModelSlim's linear_quant is a QuantizationModifier).
+    public var modifiers: [ModifierSpec] = [.quantization]
 
     /// Creates a recipe value (normally made by `RecipeParser`).
     public init(syntax: Syntax, groups: [(name: String, scheme: QuantizationScheme)], ignore: [String],

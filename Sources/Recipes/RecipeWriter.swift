@@ -2,9 +2,20 @@ import Quantization
 
 /// Writes an llm-compressor recipe equivalent to a scheme chosen on the command line.
 public enum RecipeWriter {
-    /// `default_stage: default_modifiers: QuantizationModifier: {config_groups, ignore}`.
-    public static func llmCompressorYAML(groups: [(String, QuantizationScheme)], ignore: [String]) -> String {
-        var lines = ["default_stage:", "  default_modifiers:", "    QuantizationModifier:"]
+    /// `default_stage: default_modifiers: <modifiers>`; the last one carries `config_groups` and `ignore`.
+    public static func llmCompressorYAML(groups: [(String, QuantizationScheme)], ignore: [String],
+                                         modifiers: [ModifierSpec] = [.quantization]) -> String {
+        var lines = ["default_stage:", "  default_modifiers:"]
+        for modifier in modifiers.dropLast() {
+            lines.append("    \(modifier.name): {}")
+        }
+        let last = modifiers.last ?? .quantization
+        lines.append("    \(last.name):")
+        if case .gptq(let gptq) = last {
+            lines.append("      block_size: \(gptq.blockSize)")
+            lines.append("      dampening_frac: \(gptq.dampeningFraction)")
+            lines.append("      actorder: \(gptq.actorder?.rawValue ?? "null")")
+        }
         lines.append("      ignore: [\(ignore.map(quote).joined(separator: ", "))]")
         lines.append("      config_groups:")
         for (name, scheme) in groups {
@@ -21,6 +32,7 @@ public enum RecipeWriter {
                 if let g = args.groupSize { lines.append("            group_size: \(g)") }
                 lines.append("            dynamic: \(args.dynamic == .local ? "local" : String(args.dynamic.isDynamic))")
                 if let observer = args.observer { lines.append("            observer: \(observer)") }
+                if let actorder = args.actorder { lines.append("            actorder: \(actorder.rawValue)") }
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -35,6 +35,18 @@ struct Quantize: ParsableCommand {
     @Option(help: "A recipe: llm-compressor YAML or msModelSlim modelslim_v1 YAML.")
     var recipe: String?
 
+    @Option(help: "The algorithm for --scheme: rtn (round to nearest, default) or gptq (needs --dataset).")
+    var algorithm: Algorithm?
+
+    @Option(help: "GPTQ: columns per lazy-update block (default 128).")
+    var blockSize: Int?
+
+    @Option(help: "GPTQ: dampening as a fraction of the mean Hessian diagonal (default 0.01).")
+    var dampeningFrac: Double?
+
+    @Option(help: "GPTQ: column order: static (default; descending Hessian diagonal, alias weight) or none.")
+    var actorder: String?
+
     @Option(help: "Calibration data: plain text (cut into --samples windows of --seqlen tokens from the start), or .jsonl/.json records (one sample per record: text, prompt, inputs_pretokenized or messages). Default: the recipe's spec.dataset.")
     var dataset: String?
 
@@ -71,6 +83,23 @@ struct Quantize: ParsableCommand {
     func validate() throws {
         if (scheme == nil) == (recipe == nil) {
             throw CLIError("give exactly one of --scheme NAME or --recipe FILE")
+        }
+        if algorithm != nil && recipe != nil {
+            throw CLIError("--algorithm applies to --scheme; a recipe names its modifiers itself")
+        }
+        if algorithm != .gptq {
+            for (flag, given) in [("--block-size", blockSize != nil), ("--dampening-frac", dampeningFrac != nil), ("--actorder", actorder != nil)] where given {
+                throw CLIError("\(flag) applies to --algorithm gptq\(recipe != nil ? " (set it in the recipe's GPTQModifier instead)" : "")")
+            }
+        }
+        if let blockSize, !(1...65536).contains(blockSize) {
+            throw CLIError("--block-size must be 1…65536, got \(blockSize)")
+        }
+        if let dampeningFrac, !(dampeningFrac.isFinite && dampeningFrac >= 0 && dampeningFrac <= 100) {
+            throw CLIError("--dampening-frac must be a number from 0 to 100, got \(dampeningFrac)")
+        }
+        if let actorder, !["static", "weight", "none"].contains(actorder) {
+            throw CLIError("--actorder must be static, weight or none, got '\(actorder)'")
         }
         if groupSize != nil && scheme == nil {
             throw CLIError("--group-size applies to --scheme; set group_size in the recipe instead")
@@ -113,8 +142,9 @@ struct Quantize: ParsableCommand {
             if evalData != nil, evalCtx > directory.config.maxPositionEmbeddings {
                 throw CLIError("--eval-ctx \(evalCtx) exceeds the model's max_position_embeddings \(directory.config.maxPositionEmbeddings)")
             }
-            let calibration = try loadCalibration(directory: directory, needed: plan.needsCalibration,
-                                                  recipeDataset: job.recipeDataset)
+            let calibratingModifier = job.modifiers.first(where: \.needsCalibration)?.name
+            let calibration = try loadCalibration(directory: directory, needed: plan.needsCalibration || calibratingModifier != nil,
+                                                  recipeDataset: job.recipeDataset, why: calibratingModifier)
             var before: PerplexityResult? = nil
             if let evalData {
                 before = try evaluate(directory: directory, data: evalData, label: "source")
@@ -122,7 +152,8 @@ struct Quantize: ParsableCommand {
             SignalCleanup.install()
             let out = try AtomicOutput(target: target, command: "quantize", source: directory.url)
             let format = try FormatRegistry.shared.make(job.format)
-            let pipeline = SequentialPipeline(directory: directory, plan: plan, calibration: calibration, recipeText: job.recipeText)
+            let pipeline = SequentialPipeline(directory: directory, plan: plan, calibration: calibration, recipeText: job.recipeText,
+                                              modifiers: ModifierFactory.make(job.modifiers))
             do {
                 try pipeline.run(format: format, context: ExportContext(saveDirectory: out.temporary, sourceModelPath: directory.url)) {
                     Terminal.progress("quantizing \($0)")
@@ -161,6 +192,8 @@ struct Quantize: ParsableCommand {
         var format: FormatConfig
         /// The recipe's `spec.dataset`.
         var recipeDataset: RecipeDataset?
+        /// The modifiers in recipe order.
+        var modifiers: [ModifierSpec]
     }
 
     private func resolveJob() throws -> Job {
@@ -184,7 +217,7 @@ struct Quantize: ParsableCommand {
             }
             let recipeDataset = parsed.dataset.map { RecipeDataset(name: $0, recipe: recipeURL) }
             return Job(groups: parsed.groups, ignore: ignoreList, recipeText: parsed.text, format: format,
-                       recipeDataset: recipeDataset)
+                       recipeDataset: recipeDataset, modifiers: parsed.modifiers)
         }
         guard let scheme else { throw CLIError("give --scheme or --recipe") }
         var resolved = try QuantizationPreset.scheme(named: scheme)
@@ -200,12 +233,22 @@ struct Quantize: ParsableCommand {
             resolved.weights = try weights.validated()
         }
         let ignoreList = ignore.isEmpty ? ["lm_head"] : ignore
-        let text = RecipeWriter.llmCompressorYAML(groups: [("group_0", resolved)], ignore: ignoreList)
+        let chosen = algorithm ?? .rtn
+        var gptq = GPTQSpec()
+        if let blockSize { gptq.blockSize = blockSize }
+        if let dampeningFrac { gptq.dampeningFraction = dampeningFrac }
+        if let actorder { gptq.actorder = actorder == "none" ? nil : ActivationOrdering(rawValue: actorder) }
+        // GPTQModifier writes its actorder into the weight scheme, as llm-compressor does.
+        if chosen == .gptq, resolved.weights?.resolvedStrategy == .group { resolved.weights?.actorder = gptq.actorder }
+        let modifiers = chosen.modifiers(gptq: gptq)
+        let text = RecipeWriter.llmCompressorYAML(groups: [("group_0", resolved)], ignore: ignoreList, modifiers: modifiers)
         return Job(groups: [("group_0", resolved)], ignore: ignoreList, recipeText: text,
-                   format: FormatConfig(type: "compressed_tensors", partFileSize: partFileSize))
+                   format: FormatConfig(type: "compressed_tensors", partFileSize: partFileSize), modifiers: modifiers)
     }
 
-    private func loadCalibration(directory: ModelDirectory, needed: Bool, recipeDataset: RecipeDataset?) throws -> CalibrationSet? {
+    /// The calibration samples, when the scheme or a modifier (`why`) needs them.
+    private func loadCalibration(directory: ModelDirectory, needed: Bool, recipeDataset: RecipeDataset?,
+                                 why: String?) throws -> CalibrationSet? {
         var file: URL
         if let dataset {
             if let recipeDataset {
@@ -224,7 +267,8 @@ struct Quantize: ParsableCommand {
             file = found
         } else {
             if needed {
-                throw CLIError("the scheme has static input activations: give calibration data (--dataset FILE --samples N --seqlen L)")
+                let reason = why.map { "\($0) needs calibration data" } ?? "the scheme has static input activations"
+                throw CLIError("\(reason): give calibration data (--dataset FILE --samples N --seqlen L)")
             }
             return nil
         }

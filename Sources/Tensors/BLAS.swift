@@ -80,18 +80,25 @@ public enum BLAS {
             x.data.withUnsafeBufferPointer { xp in
                 weight.data.withUnsafeBufferPointer { wp in
                     let a = xp.baseAddress!, b = wp.baseAddress!
-                    // Split the larger side: each worker packs the other operand whole. (OpenBLAS's own
-                    // threading measured 5-15 % faster on these GEMMs alone, but its workers keep
-                    // spinning afterwards and slow the attention tiles that follow by as much.)
-                    if m >= 32 * Parallel.activeWorkers && m >= n {
-                        Parallel.chunks(m, minimumChunk: 32) { rows in
-                            gemmABt(m: rows.count, n: n, k: k, a: a + rows.lowerBound * k, lda: k, b: b, ldb: k,
-                                    c: c + rows.lowerBound * n, ldc: n, beta: beta)
+                    // Split the larger side into blocks of a fixed size, whatever the number of
+                    // workers, so every output element comes from the same sgemm call shape and
+                    // results do not depend on the thread count. Each block packs the other
+                    // operand whole. (OpenBLAS's own threading measured 5-15 % faster on these
+                    // GEMMs alone, but its workers keep spinning afterwards and slow the attention
+                    // tiles that follow by as much.)
+                    if m >= 64 && m >= n {
+                        let block = 128
+                        Parallel.forEach((m + block - 1) / block) { index in
+                            let r0 = index * block, rows = min(block, m - r0)
+                            gemmABt(m: rows, n: n, k: k, a: a + r0 * k, lda: k, b: b, ldb: k,
+                                    c: c + r0 * n, ldc: n, beta: beta)
                         }
                     } else {
-                        Parallel.chunks(n, minimumChunk: 256) { cols in
-                            gemmABt(m: m, n: cols.count, k: k, a: a, lda: k, b: b + cols.lowerBound * k, ldb: k,
-                                    c: c + cols.lowerBound, ldc: n, beta: beta)
+                        let block = 512
+                        Parallel.forEach((n + block - 1) / block) { index in
+                            let c0 = index * block, cols = min(block, n - c0)
+                            gemmABt(m: m, n: cols, k: k, a: a, lda: k, b: b + c0 * k, ldb: k,
+                                    c: c + c0, ldc: n, beta: beta)
                         }
                     }
                 }

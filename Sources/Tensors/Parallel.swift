@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 
 /// Splits independent work over the machine's cores.
@@ -37,10 +38,14 @@ public enum Parallel {
     public static var activeWorkers: Int { ProcessInfoCores.count }
 }
 
-/// The number of active processors, read once.
+/// The number of workers, read once: `SWIFTQUANT_THREADS` (1…1024) when set, else the active
+/// processor count. OpenBLAS is pinned to one thread because SwiftQuant splits work itself, and
+/// every split is made so that results do not depend on this number.
 public enum ProcessInfoCores {
-    /// Active processor count; OpenBLAS is pinned to one thread because SwiftQuant splits work itself.
     public static let count: Int = {
+        if let text = ProcessInfo.processInfo.environment["SWIFTQUANT_THREADS"], let value = Int(text), (1...1024).contains(value) {
+            return value
+        }
         #if canImport(Glibc)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else

@@ -31,15 +31,18 @@ struct CLIRunner {
         throw CLITestError("swiftquant executable not found next to the test bundle (run swift build --build-tests)")
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
-        let process = try start(arguments)
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = try start(arguments, environment: environment)
         return finish(process)
     }
 
-    static func start(_ arguments: [String]) throws -> RunningProcess {
+    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningProcess {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

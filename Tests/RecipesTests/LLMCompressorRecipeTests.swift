@@ -33,6 +33,53 @@ struct LLMCompressorRecipeTests {
               scheme: W8A8
         """
 
+    /// anchors.md `gptq_w4a16_g64`.
+    static let gptqW4A16G64 = """
+        default_stage:
+          default_modifiers:
+            GPTQModifier:
+              ignore: [lm_head]
+              config_groups:
+                group_0:
+                  targets: [Linear]
+                  weights:
+                    num_bits: 4
+                    type: int
+                    symmetric: true
+                    strategy: group
+                    group_size: 64
+        """
+
+    @Test func gptqDefaultsAndActorder() throws {
+        let recipe = try RecipeParser.parse(Self.gptqW4A16G64)
+        #expect(recipe.modifiers == [.gptq(GPTQSpec())])
+        #expect(GPTQSpec().blockSize == 128 && GPTQSpec().dampeningFraction == 0.01 && GPTQSpec().actorder == .staticOrder)
+        // GPTQModifier's default actorder is written into the weights, as llm-compressor does.
+        #expect(recipe.groups[0].scheme.weights?.actorder == .staticOrder)
+        #expect(recipe.ignore == ["lm_head"])
+
+        let tuned = try RecipeParser.parse("""
+            s_stage:
+              s_modifiers:
+                GPTQModifier:
+                  scheme: W8A8
+                  block_size: 64
+                  dampening_frac: 0.05
+                  actorder: null
+                  offload_hessians: true
+                  sequential_targets: [LlamaDecoderLayer]
+            """)
+        var spec = GPTQSpec()
+        spec.blockSize = 64
+        spec.dampeningFraction = 0.05
+        spec.actorder = nil
+        #expect(tuned.modifiers == [.gptq(spec)])
+        #expect(tuned.groups[0].scheme.weights?.actorder == nil)
+        // A QuantizationModifier recipe keeps actorder unset.
+        #expect(try RecipeParser.parse(Self.rtnW4A16G64).groups[0].scheme.weights?.actorder == nil)
+        #expect(try RecipeParser.parse(Self.rtnW4A16G64).modifiers == [.quantization])
+    }
+
     @Test func rtnW4A16Group64() throws {
         let recipe = try RecipeParser.parse(Self.rtnW4A16G64)
         #expect(recipe.syntax == .llmCompressor)

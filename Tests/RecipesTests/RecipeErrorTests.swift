@@ -148,15 +148,29 @@ struct RecipeErrorTests {
     // MARK: unsupported features
 
     @Test func unsupportedModifiers() {
-        for name in ["GPTQModifier", "AWQModifier", "SmoothQuantModifier"] {
+        for name in ["AWQModifier", "SmoothQuantModifier", "SparseGPTModifier"] {
             let message = expectRecipeError("default_stage:\n  default_modifiers:\n    \(name): {}\n", contains: [])
-            #expect(message == "recipe: modifier '\(name)' is not supported yet (supported: QuantizationModifier)")
+            #expect(message == "recipe: modifier '\(name)' is not supported yet (supported: QuantizationModifier, GPTQModifier)")
         }
         // anchors.md sq08_gptq_w8a8: the first unsupported modifier is reported.
         expectRecipeError("default_stage:\n  default_modifiers:\n    SmoothQuantModifier:\n      smoothing_strength: 0.8\n    GPTQModifier:\n      targets: [Linear]\n      ignore: [lm_head]\n      scheme: W8A8\n",
                           contains: ["modifier 'SmoothQuantModifier' is not supported yet"])
         expectRecipeError("a_stage:\n  a_modifiers:\n    QuantizationModifier: {scheme: W8A8}\nb_stage:\n  b_modifiers:\n    QuantizationModifier: {scheme: W4A16}\n",
-                          contains: ["more than one QuantizationModifier ('a_stage.a_modifiers.QuantizationModifier' and 'b_stage.b_modifiers.QuantizationModifier')"])
+                          contains: ["more than one modifier with a quantization scheme ('a_stage.a_modifiers.QuantizationModifier' and 'b_stage.b_modifiers.QuantizationModifier')"])
+        expectRecipeError("a_stage:\n  a_modifiers:\n    GPTQModifier: {scheme: W8A8}\n    QuantizationModifier: {scheme: W4A16}\n",
+                          contains: ["more than one modifier with a quantization scheme"])
+    }
+
+    @Test func gptqModifierFields() {
+        let gptq = "default_stage:\n  default_modifiers:\n    GPTQModifier:\n      scheme: W4A16\n"
+        let path = "default_stage.default_modifiers.GPTQModifier"
+        expectRecipeError(gptq + "      block_size: 0\n", contains: ["'\(path).block_size' must be 1…65536, got 0"])
+        expectRecipeError(gptq + "      dampening_frac: -1\n", contains: ["'\(path).dampening_frac' must be a number from 0 to 100"])
+        expectRecipeError(gptq + "      actorder: group\n", contains: ["'\(path).actorder': actorder 'group' was removed from compressed-tensors"])
+        expectRecipeError(gptq + "      sequential_targets: [LlamaAttention]\n", contains: ["'\(path).sequential_targets' (sequential targets other than the decoder layer"])
+        expectRecipeError(gptq + "      true_sequential: true\n", contains: ["true_sequential"])
+        expectRecipeError("default_stage:\n  default_modifiers:\n    GPTQModifier:\n      actorder: static\n      config_groups:\n        g:\n          targets: [Linear]\n          weights: {num_bits: 4, strategy: group, group_size: 32, actorder: weight}\n",
+                          contains: ["config group 'g': weights.actorder 'weight' differs from the modifier's actorder 'static'"])
     }
 
     @Test func unsupportedProcessTypes() {

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// `--algorithm gptq` and GPTQ recipes through the executable.
+@Suite("quantize with calibrated algorithms")
+struct AlgorithmCLITests {
+    static var stories: String { CLIRunner.shared.appendingPathComponent("models/stories260K").path }
+    static var wiki: String { CLIRunner.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw").path }
+    static let gptqArguments = ["--scheme", "W4A16", "--group-size", "64", "--algorithm", "gptq",
+                                "--ignore", "lm_head", "--ignore", "re:.*down_proj$",
+                                "--samples", "16", "--seqlen", "128", "--dataset-start", "half"]
+
+    @Test func gptqIsDeterministicWhateverTheThreadCount() throws {
+        let folder = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var outputs: [Data] = []
+        for (index, threads) in ["1", "2", "3", "2"].enumerated() {
+            let out = folder.appendingPathComponent("out\(index)").path
+            let result = try CLIRunner.run(["quantize", "--model", Self.stories, "--dataset", Self.wiki, "--output", out] + Self.gptqArguments,
+                                           environment: ["SWIFTQUANT_THREADS": threads])
+            #expect(result.status == 0, "\(result.stderr)")
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("model.safetensors")))
+            let config = try String(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("config.json"), encoding: .utf8)
+            #expect(config.contains("\"actorder\": \"static\""))
+            let recipe = try String(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("recipe.yaml"), encoding: .utf8)
+            #expect(recipe.contains("GPTQModifier:"))
+        }
+        #expect(Set(outputs).count == 1, "GPTQ outputs differ between thread counts 1, 2, 3 and a repeated 2")
+    }
+
+    @Test func gptqDiffersFromRoundToNearestAndTheRecipeRunsTheSame() throws {
+        let folder = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let viaFlag = folder.appendingPathComponent("flag").path
+        #expect(try CLIRunner.run(["quantize", "--model", Self.stories, "--dataset", Self.wiki, "--output", viaFlag] + Self.gptqArguments).status == 0)
+        // The recipe SwiftQuant saved beside the output reproduces it.
+        let recipe = folder.appendingPathComponent("recipe.yaml")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: viaFlag).appendingPathComponent("recipe.yaml"), to: recipe)
+        let viaRecipe = folder.appendingPathComponent("recipe-out").path
+        let run = try CLIRunner.run(["quantize", "--model", Self.stories, "--recipe", recipe.path, "--dataset", Self.wiki,
+                                     "--samples", "16", "--seqlen", "128", "--dataset-start", "half", "--output", viaRecipe])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rtn = folder.appendingPathComponent("rtn").path
+        #expect(try CLIRunner.run(["quantize", "--model", Self.stories, "--scheme", "W4A16", "--group-size", "64",
+                                   "--ignore", "lm_head", "--ignore", "re:.*down_proj$", "--output", rtn]).status == 0)
+        let weights = { (path: String) in try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent("model.safetensors")) }
+        #expect(try weights(viaFlag) == weights(viaRecipe))
+        #expect(try weights(viaFlag) != weights(rtn))
+    }
+
+    @Test func badAlgorithmInputIsOneLine() throws {
+        let folder = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out").path
+        let base = ["quantize", "--model", Self.stories, "--output", out, "--scheme", "W4A16", "--group-size", "64",
+                    "--ignore", "lm_head", "--ignore", "re:.*down_proj$"]
+        expectCleanFailure(try CLIRunner.run(base + ["--algorithm", "gptq"]), mentioning: ["GPTQModifier needs calibration data"])
+        expectCleanFailure(try CLIRunner.run(base + ["--algorithm", "sparsegpt"]), mentioning: ["--algorithm"])
+        expectCleanFailure(try CLIRunner.run(base + ["--dampening-frac", "0.1"]), mentioning: ["--dampening-frac applies to --algorithm gptq"])
+        expectCleanFailure(try CLIRunner.run(base + ["--algorithm", "gptq", "--block-size", "0", "--dataset", Self.wiki]),
+                           mentioning: ["--block-size must be 1…65536"])
+        expectCleanFailure(try CLIRunner.run(base + ["--algorithm", "gptq", "--actorder", "group", "--dataset", Self.wiki]),
+                           mentioning: ["--actorder must be static, weight or none"])
+        let recipe = folder.appendingPathComponent("r.yaml")
+        try "s_stage:\n  s_modifiers:\n    GPTQModifier:\n      scheme: W4A16\n      percdamp: 0.1\n".write(to: recipe, atomically: true, encoding: .utf8)
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", out, "--recipe", recipe.path, "--dataset", Self.wiki]),
+                           mentioning: ["percdamp"])
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+}
