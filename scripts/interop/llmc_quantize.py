@@ -9,7 +9,7 @@ its own `recipe.yaml`) and copies the model's tokenizer files unchanged, exactly
 usage:
   python scripts/interop/llmc_quantize.py --model DIR --case CASE --out DIR [--samples N --seqlen L]
   python scripts/interop/llmc_quantize.py --model DIR --case CASE --describe   # JSON, no torch import
-  python scripts/interop/llmc_quantize.py --list-cases
+  python scripts/interop/llmc_quantize.py --list-cases [--all]      # --all: with the opt-in cases
 
 Cases (ignore always holds lm_head; group cases also ignore "re:.*down_proj$" when the model's
 intermediate_size is not a multiple of the group size, e.g. stories260K's 172 — see formats.md §1.1):
@@ -21,6 +21,29 @@ intermediate_size is not a multiple of the group size, e.g. stories260K's 172 �
   fp8_dynamic     scheme FP8_DYNAMIC                                (data-free)
   int8_static     config_groups int8 channel sym weights + int8 tensor static sym inputs (calibrated)
   fp8_static      scheme FP8 (static tensor fp8 inputs)             (calibrated)
+
+Opt-in cases (calibrated algorithms; listed only by --list-cases --all, so scripts/interop/run.sh runs
+them only when named with --cases, never in its default list that scripts/test.sh and CI run). Their
+references are compared with compare_checkpoints.py --algorithm (scales bit-identical, >= 99 % of the
+integer values identical) instead of bit for bit:
+  gptq_w4a16_g64        GPTQModifier, config_groups int4 sym group 64, defaults (block_size 128,
+                        dampening_frac 0.01, actorder static)                  (calibrated)
+  gptq_w4a16_g64_noact  the same with actorder: null (no column permutation)   (calibrated)
+  gptq_w8a8_channel     GPTQModifier, scheme W8A8 (int8 channel weights, dynamic token inputs)
+                                                                               (calibrated)
+  gptq_w4a16_g16_b32    GPTQModifier block_size 32, int4 sym group 16: several groups and GPTQ
+                        blocks per row on stories260K (group 64 / block 128 give one of each there)
+                                                                               (calibrated)
+  sq08_gptq_w8a8        SmoothQuantModifier smoothing_strength 0.8, then GPTQModifier scheme W8A8
+                        (the anchor recipe sq08_gptq_w8a8)                     (calibrated)
+  awq_w4a16_g64         AWQModifier (defaults) + QuantizationModifier int4 sym group 64 (the anchor
+                        recipe awq_w4a16_g64); with down_proj ignored (stories260K) its mappings are
+                        written out without up_proj -> down_proj, which llm-compressor 0.14 cannot
+                        run when down_proj is unquantized (ZeroDivisionError)  (calibrated)
+There is no actorder "group" case: compressed-tensors 0.19 refuses actorder group/dynamic
+(QuantizationArgs.validate_actorder: "actorder='group' has been removed"), and llm-compressor 0.14's
+GPTQ accepts only weight/static (gptq/helpers.py apply_activation_ordering), so no 0.14 checkpoint has
+a weight_g_idx tensor.
 
 Calibration = C(n, L) of ../shared/docs/evaluation.md from the second half of wiki.test.raw
 (default C(64, 512), C(16, 128) for stories* models), fed pre-tokenised, batch size 1, no shuffling.
@@ -68,6 +91,41 @@ CASES = {
     "fp8_static": ("scheme", "FP8", True, ["--scheme", "FP8"]),
 }
 
+# Opt-in cases (not listed by --list-cases without --all): the same 4-tuple, plus what differs from a
+# plain QuantizationModifier recipe: "modifier" (the quantizing modifier), "args" (its extra fields, in
+# this order, written before ignore/config_groups), "pre" (modifiers placed before it in the stage).
+# swiftquant gets the same YAML via --recipe; the result is compared with compare_checkpoints.py
+# --algorithm.
+ALGO_CASES = {
+    "gptq_w4a16_g64": ("groups", {"group_0": {"targets": ["Linear"], "weights": W4_SYM_G64}}, True, None,
+                       {"modifier": "GPTQModifier"}),
+    "gptq_w4a16_g64_noact": ("groups", {"group_0": {"targets": ["Linear"], "weights": W4_SYM_G64}}, True, None,
+                             {"modifier": "GPTQModifier", "args": {"actorder": None}}),
+    # group 16 and block_size 32: on stories260K (64 input features) 4 groups and 2 GPTQ blocks per row, so
+    # actorder's group lookup (g_idx) and the error propagation between blocks are exercised (with group
+    # 64 / block 128 every quantized stories260K row is one group and one block)
+    "gptq_w4a16_g16_b32": ("groups", {"group_0": {"targets": ["Linear"], "weights": dict(W4_SYM_G64, group_size=16)}},
+                           True, None, {"modifier": "GPTQModifier", "args": {"block_size": 32}}),
+    "gptq_w8a8_channel": ("scheme", "W8A8", True, None, {"modifier": "GPTQModifier"}),
+    "sq08_gptq_w8a8": ("scheme", "W8A8", True, None,
+                       {"modifier": "GPTQModifier", "pre": [("SmoothQuantModifier", {"smoothing_strength": 0.8})]}),
+    # AWQModifier (defaults) + QuantizationModifier int4 g64, the anchor recipe awq_w4a16_g64. When down_proj
+    # is ignored (stories260K) the mappings are given without up_proj -> down_proj: with its only balance
+    # layer unquantized, llm-compressor 0.14 divides 0 by 0 (awq/base.py _compute_layer_means).
+    "awq_w4a16_g64": ("groups", {"group_0": {"targets": ["Linear"], "weights": W4_SYM_G64}}, True, None,
+                      {"modifier": "QuantizationModifier", "pre": [("AWQModifier", {})]}),
+}
+AWQ_MAPPINGS_NO_DOWN_PROJ = [
+    {"smooth_layer": "re:.*input_layernorm$", "balance_layers": ["re:.*q_proj$", "re:.*k_proj$", "re:.*v_proj$"]},
+    {"smooth_layer": "re:.*post_attention_layernorm$", "balance_layers": ["re:.*gate_proj$", "re:.*up_proj$"]},
+]
+ALL_CASES = {**CASES, **{k: v[:4] for k, v in ALGO_CASES.items()}}
+
+
+def algo(case):
+    """What an opt-in case adds to a QuantizationModifier recipe ({} for the default cases)."""
+    return ALGO_CASES[case][4] if case in ALGO_CASES else {}
+
 
 def load_config(model_dir):
     with open(os.path.join(model_dir, "config.json")) as f:
@@ -75,7 +133,7 @@ def load_config(model_dir):
 
 
 def group_size_of(case):
-    kind, payload = CASES[case][0], CASES[case][1]
+    kind, payload = ALL_CASES[case][0], ALL_CASES[case][1]
     if kind != "groups":
         return None
     w = payload["group_0"].get("weights") or {}
@@ -113,9 +171,17 @@ def yaml_block(obj, indent):
     pad = " " * indent
     out = []
     for k, v in obj.items():
-        if isinstance(v, dict):
+        if isinstance(v, dict) and not v:
+            out.append(f"{pad}{k}: {{}}")
+        elif isinstance(v, dict):
             out.append(f"{pad}{k}:")
             out.extend(yaml_block(v, indent + 2))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            out.append(f"{pad}{k}:")
+            for x in v:  # block sequence of mappings: "- key: value" with the item's keys aligned
+                item = yaml_block(x, indent + 2)
+                out.append(f"{pad}- " + item[0][indent + 2:])
+                out.extend(item[1:])
         elif isinstance(v, list):
             out.append(f"{pad}{k}: [{', '.join(yaml_scalar(x) for x in v)}]")
         else:
@@ -125,33 +191,44 @@ def yaml_block(obj, indent):
 
 def recipe_yaml(case, ignore):
     """The llm-compressor recipe (YAML) for a case; the same text is what swiftquant gets via --recipe."""
-    kind, payload = CASES[case][0], CASES[case][1]
+    kind, payload = ALL_CASES[case][0], ALL_CASES[case][1]
+    extra = algo(case)
+    mod = dict(extra.get("args", {}))
     if kind == "scheme":
-        mod = {"targets": ["Linear"], "ignore": ignore, "scheme": payload}
+        mod.update({"targets": ["Linear"], "ignore": ignore, "scheme": payload})
     else:
-        mod = {"ignore": ignore, "config_groups": payload}
-    doc = {"quant_stage": {"quant_modifiers": {"QuantizationModifier": mod}}}
+        mod.update({"ignore": ignore, "config_groups": payload})
+    mods = {name: dict(args) for name, args in extra.get("pre", [])}
+    if "AWQModifier" in mods and "re:.*down_proj$" in ignore:
+        mods["AWQModifier"]["mappings"] = AWQ_MAPPINGS_NO_DOWN_PROJ
+    mods[extra.get("modifier", "QuantizationModifier")] = mod
+    doc = {"quant_stage": {"quant_modifiers": mods}}
     return "\n".join(yaml_block(doc, 0)) + "\n"
 
 
 def activation_quantized(case):
     """True when the case quantizes Linear inputs (their evaluation is then numerically chaotic: the
     perplexity moves by ~0.5 % with the floating-point summation order, see run.sh)."""
-    kind, payload = CASES[case][0], CASES[case][1]
+    kind, payload = ALL_CASES[case][0], ALL_CASES[case][1]
     if kind == "scheme":
         return payload in ("W8A8", "FP8_DYNAMIC", "FP8")
     return any(g.get("input_activations") for g in payload.values())
 
 
 def describe(case, model_dir, samples, seqlen, down_proj="auto"):
-    kind, payload, calibrated, swift = CASES[case]
+    kind, payload, calibrated, swift = ALL_CASES[case]
     ign = ignore_list(case, model_dir, down_proj)
+    extra = algo(case)
     return {"case": case, "model": os.path.basename(os.path.normpath(model_dir)), "kind": kind,
             "calibrated": calibrated, "activation_quantized": activation_quantized(case), "samples": samples if calibrated else None,
             "seqlen": seqlen if calibrated else None, "ignore": ign,
             "recipe_yaml": recipe_yaml(case, ign),
             # flags for `swiftquant quantize` besides --model/--output/--ignore/--dataset...; None = use --recipe
-            "swift_scheme_flags": swift}
+            "swift_scheme_flags": swift,
+            # opt-in algorithm cases: not in the default list; compared with compare_checkpoints.py --algorithm
+            "opt_in": case in ALGO_CASES,
+            "compare": "algorithm" if case in ALGO_CASES else "exact",
+            "modifiers": [n for n, _ in extra.get("pre", [])] + [extra.get("modifier", "QuantizationModifier")]}
 
 
 def calib_ids(n, L, model_dir, corpus):
@@ -185,7 +262,7 @@ def check_asym_preset_equivalence():
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="Hugging Face model folder")
-    ap.add_argument("--case", choices=sorted(CASES))
+    ap.add_argument("--case", choices=sorted(ALL_CASES))
     ap.add_argument("--out", help="output folder (replaced)")
     ap.add_argument("--samples", type=int, help="calibration samples n (default 64; 16 for stories*)")
     ap.add_argument("--seqlen", type=int, help="calibration sample length L (default 512; 128 for stories*)")
@@ -197,10 +274,11 @@ def main():
                          "C(n, L) order, llm-compressor's unstable length sort permutes it")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--describe", action="store_true", help="print the case as JSON and exit (no torch)")
-    ap.add_argument("--list-cases", action="store_true")
+    ap.add_argument("--list-cases", action="store_true", help="the default cases (what run.sh runs without --cases)")
+    ap.add_argument("--all", action="store_true", help="with --list-cases: also the opt-in algorithm cases")
     a = ap.parse_args()
     if a.list_cases:
-        print("\n".join(CASES))
+        print("\n".join(list(ALL_CASES) if a.all else list(CASES)))
         return
     if not a.model or not a.case:
         ap.error("--model and --case are required")
@@ -222,6 +300,10 @@ def main():
     torch.manual_seed(0)
     from transformers import AutoModelForCausalLM
     from llmcompressor import oneshot
+    if "AWQModifier" in desc["modifiers"] and not torch.cuda.is_available():
+        # as ../shared/reference/anchors/awq_w4a16_g64.py: AWQ pins its cached activations, which needs a
+        # CUDA driver; pinning only page-locks host memory, so a no-op changes no number
+        torch.Tensor.pin_memory = lambda self, *args, **kwargs: self
     if a.case == "w4a16_asym_g64":
         check_asym_preset_equivalence()
 

@@ -6,16 +6,26 @@
 #
 #   usage: scripts/interop/run.sh [--models stories260K,smollm2-135m] [--cases w4a16_g64,int8_static,...]
 #                                 [--ppl smollm2|all|none] [--keep DIR] [--scale-rtol X]
-#                                 [--ppl-rtol X] [--ppl-rtol-act X] [--regen-refs]
+#                                 [--ppl-rtol X] [--ppl-rtol-act X] [--regen-refs] [--min-value-share X]
+#
+# Opt-in algorithm cases (GPTQ, SmoothQuant + GPTQ, AWQ: gptq_w4a16_g64, gptq_w4a16_g64_noact,
+# gptq_w4a16_g16_b32, gptq_w8a8_channel, sq08_gptq_w8a8, awq_w4a16_g64; `llmc_quantize.py --list-cases
+# --all`) are never in the default list (what scripts/test.sh and CI run); name them with --cases, e.g.
+#   scripts/interop/run.sh --models stories260K --cases gptq_w4a16_g64 --ppl none
+# Their result is compared with compare_checkpoints.py --algorithm: every scale bit-identical and at
+# least --min-value-share (default 0.99) of the quantized integer values identical (GPTQ's values depend
+# on the floating-point order of its Hessian and updates, so bit-identity is not the bar). On SmolLM2
+# the llm-compressor reference of a GPTQ case takes 4-40 min, of AWQ about 20 min (2 cores).
 #
 # For each model (stories260K; smollm2-135m when ../shared/models/smollm2-135m/model.safetensors exists)
-# and case (scripts/interop/llmc_quantize.py --list-cases):
+# and case (scripts/interop/llmc_quantize.py --list-cases, or --cases):
 #   1. the llm-compressor reference ~/.cache/swiftquant/llmc-refs/<model>/<case> is created if missing,
 #      if --regen-refs is given, or if a calibrated reference was not made with --calib-order natural
 #      (llm-compressor visiting C(n, L) in order 0..n-1, as swiftquant does; see llmc_sample_order.py)
 #      (scripts/interop/make_ref.sh; $SWIFTQUANT_LLMC_REFS overrides the folder);
 #   2. `swiftquant quantize` with the equivalent flags writes a temporary folder;
-#   3. scripts/interop/compare_checkpoints.py reference vs ours (calibrated cases: --scale-rtol 1e-3);
+#   3. scripts/interop/compare_checkpoints.py reference vs ours (calibrated cases: --scale-rtol 1e-3;
+#      opt-in algorithm cases: --algorithm --min-value-share X);
 #   4. (SmolLM2) transformers_ppl.py and `swiftquant eval --json` on our output: |Δ| / ppl ≤ 1e-3
 #      (--ppl-rtol) for weight-only cases, ≤ 1e-2 (--ppl-rtol-act) for cases that quantize the Linear
 #      inputs (w8a8, fp8_dynamic, int8_static, fp8_static). Why two: with quantized activations the
@@ -39,6 +49,7 @@ SCALE_RTOL=1e-3
 PPL_RTOL=1e-3
 PPL_RTOL_ACT=1e-2
 REGEN=0
+VALUE_SHARE=0.99
 while [ $# -gt 0 ]; do
     case "$1" in
         --models) MODELS="$2"; shift 2 ;;
@@ -49,7 +60,8 @@ while [ $# -gt 0 ]; do
         --ppl-rtol) PPL_RTOL="$2"; shift 2 ;;
         --ppl-rtol-act) PPL_RTOL_ACT="$2"; shift 2 ;;
         --regen-refs) REGEN=1; shift ;;
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        --min-value-share) VALUE_SHARE="$2"; shift 2 ;;
+        -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -57,8 +69,9 @@ case "$PPL" in smollm2|all|none) ;; *) echo "run.sh: --ppl must be smollm2, all 
 cd "$ROOT"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" TOKENIZERS_PARALLELISM=false
 
-ALL_CASES="$(python3 "$HERE/llmc_quantize.py" --list-cases | tr '\n' ' ')"
-[ -n "$CASES" ] || CASES="$ALL_CASES"
+DEFAULT_CASES="$(python3 "$HERE/llmc_quantize.py" --list-cases | tr '\n' ' ')"
+ALL_CASES="$(python3 "$HERE/llmc_quantize.py" --list-cases --all | tr '\n' ' ')"
+[ -n "$CASES" ] || CASES="$DEFAULT_CASES"
 CASES="$(echo "$CASES" | tr ',' ' ')"
 for c in $CASES; do
     case " $ALL_CASES " in *" $c "*) ;; *) echo "run.sh: unknown case $c (known: $ALL_CASES)" >&2; exit 2 ;; esac
@@ -141,10 +154,19 @@ for m in $MODELS; do
             if /usr/bin/time -v "$BIN" "${args[@]}" >"$D/quantize.log" 2>&1 && [ -f "$D/ours/config.json" ]; then
                 python3 "$HERE/timev.py" "$D/quantize.log" --out "$D/quantize.time.json" >/dev/null 2>&1 || true
                 cmp_args=("$REF" "$D/ours" --json "$D/compare.json")
-                [ "$(field "$D/describe.json" calibrated)" = True ] && cmp_args+=(--scale-rtol "$SCALE_RTOL")
+                algorithm=0
+                if [ "$(field "$D/describe.json" compare)" = algorithm ]; then
+                    algorithm=1; cmp_args+=(--algorithm --min-value-share "$VALUE_SHARE")
+                elif [ "$(field "$D/describe.json" calibrated)" = True ]; then
+                    cmp_args+=(--scale-rtol "$SCALE_RTOL")
+                fi
                 "$PY" "$HERE/compare_checkpoints.py" "${cmp_args[@]}" >"$D/compare.txt" 2>&1
                 crc=$?
-                if [ -f "$D/compare.json" ]; then
+                if [ -f "$D/compare.json" ] && [ $algorithm = 1 ]; then
+                    # "bit-identical" column: the share of identical quantized values; scale column: bit-identical scales
+                    ident="$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["totals"]; print("values %.2f %%" % (100*t["value_share"]))' "$D/compare.json")"
+                    scale="$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["totals"]; print("scales %.2f %% identical" % (100*t["scale_share"]))' "$D/compare.json")"
+                elif [ -f "$D/compare.json" ]; then
                     ident="$( [ "$(field "$D/compare.json" tensors_bit_identical)" = True ] && echo yes || echo no)"
                     if [ "$(field "$D/compare.json" scale_tensors)" != 0 ]; then
                         scale="$(python3 -c 'import json,sys; print("%.2e" % json.load(open(sys.argv[1]))["max_scale_rel_diff"])' "$D/compare.json")"
@@ -177,7 +199,7 @@ for m in $MODELS; do
                     fi
                 fi
             else
-                status=FAIL; note="swiftquant quantize failed: $(grep -v '^\s' "$D/quantize.log" | grep -v 'Command being timed' | tail -n1)"
+                status=FAIL; note="swiftquant quantize failed: $(grep -v '^\s' "$D/quantize.log" | grep -v -e 'Command being timed' -e '^Command exited with non-zero status' | tail -n1)"
             fi
         fi
         [ $status = PASS ] || FAILED=1
