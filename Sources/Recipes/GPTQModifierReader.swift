@@ -4,7 +4,8 @@ import Quantization
 /// Modifier field `QuantizationModifierReader` reads.
 enum GPTQModifierReader {
     /// GPTQModifier's own fields.
-    static let ownKeys = ["block_size", "dampening_frac", "actorder", "offload_hessians", "sequential_targets"]
+    static let ownKeys = ["block_size", "dampening_frac", "actorder", "offload_hessians", "sequential_targets",
+                          "batched_quantization"]
 
     static func read(_ node: RecipeNode) throws -> (QuantizationModifierSettings, GPTQSpec) {
         var settings = try QuantizationModifierReader.read(node, extraKeys: ownKeys)
@@ -31,6 +32,13 @@ enum GPTQModifierReader {
         }
         // Hessians live in host memory anyway: offloading them to the CPU is what SwiftQuant does.
         if let value = map.optional("offload_hessians") { _ = try value.bool() }
+        // How many same-shape modules llm-compressor solves at once on a GPU: scheduling only.
+        if let value = map.optional("batched_quantization") {
+            if (try? value.string()) != "auto" {
+                let count = try value.int()
+                guard count >= 1 else { throw RecipeError("\(RecipeError.quoted(value.path)) must be \"auto\", null or a positive integer, got \(value.shown)") }
+            }
+        }
         if let value = map.optional("sequential_targets") {
             // SwiftQuant's pipeline runs one decoder layer at a time: accept exactly that.
             let targets: [String]

@@ -1,7 +1,7 @@
 /// Reads llm-compressor recipes: `<name>_stage: <name>_modifiers: <ModifierClass>: {…}`.
 enum LLMCompressorRecipeReader {
     /// Modifiers SwiftQuant runs.
-    static let supportedModifiers = ["QuantizationModifier", "GPTQModifier"]
+    static let supportedModifiers = ["QuantizationModifier", "GPTQModifier", "SmoothQuantModifier"]
 
     static func read(_ root: RecipeMapping, text: String) throws -> Recipe {
         var found: (path: String, settings: QuantizationModifierSettings)?
@@ -33,6 +33,9 @@ enum LLMCompressorRecipeReader {
                     }
                     let settings: QuantizationModifierSettings
                     switch modifier.key {
+                    case "SmoothQuantModifier":
+                        modifiers.append(.smoothQuant(try SmoothQuantModifierReader.read(modifier.value)))
+                        continue
                     case "GPTQModifier":
                         let (read, spec) = try GPTQModifierReader.read(modifier.value)
                         settings = read

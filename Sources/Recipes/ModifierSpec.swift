@@ -7,12 +7,15 @@ public enum ModifierSpec: Sendable, Equatable {
     case quantization
     /// llm-compressor's GPTQModifier.
     case gptq(GPTQSpec)
+    /// llm-compressor's SmoothQuantModifier.
+    case smoothQuant(SmoothQuantSpec)
 
     /// The recipe name of the modifier.
     public var name: String {
         switch self {
         case .quantization: "QuantizationModifier"
         case .gptq: "GPTQModifier"
+        case .smoothQuant: "SmoothQuantModifier"
         }
     }
 
@@ -20,7 +23,7 @@ public enum ModifierSpec: Sendable, Equatable {
     public var needsCalibration: Bool {
         switch self {
         case .quantization: false
-        case .gptq: true
+        case .gptq, .smoothQuant: true
         }
     }
 }
@@ -33,6 +36,41 @@ public struct GPTQSpec: Sendable, Equatable {
     public var dampeningFraction: Double = 0.01
     /// `actorder` given to weight schemes that do not set their own; nil = column order.
     public var actorder: ActivationOrdering? = .staticOrder
+
+    /// The defaults.
+    public init() {}
+}
+
+/// SmoothQuantModifier's settings (llm-compressor 0.14 defaults).
+public struct SmoothQuantSpec: Sendable, Equatable {
+    /// How the smoothing scale of a channel is computed.
+    public enum Algorithm: String, Sendable, Equatable, CaseIterable {
+        /// s = act^α / w^(1−α).
+        case smoothquant
+        /// s = act / log2(2 + act).
+        case logEqualization = "log_equalization"
+    }
+
+    /// A mapping as a recipe writes it: module patterns of the balance Linears and of the smooth module.
+    public struct Mapping: Sendable, Equatable {
+        public var balance: [String]
+        public var smooth: String
+
+        /// Creates a mapping.
+        public init(balance: [String], smooth: String) {
+            self.balance = balance
+            self.smooth = smooth
+        }
+    }
+
+    /// α (`smoothing_strength`).
+    public var smoothingStrength: Double = 0.5
+    public var algorithm: Algorithm = .smoothquant
+    /// nil = the architecture's declared mappings.
+    public var mappings: [Mapping]?
+    /// Patterns of modules whose mappings are skipped (when the smooth module and every balance
+    /// Linear of a mapping match).
+    public var ignore: [String] = []
 
     /// The defaults.
     public init() {}

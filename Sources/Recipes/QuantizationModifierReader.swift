@@ -115,7 +115,7 @@ enum QuantizationModifierReader {
     /// run: `start` null/-1/0, `end` null/-1, `update` null; `bypass_divisibility_checks` false
     /// (true would skip a check SwiftQuant always makes); `requires_calibration_data`, `index` and
     /// `group` are bookkeeping. Anything else is refused by name.
-    private static func checkIgnoredKeys(_ map: RecipeMapping) throws {
+    static func checkIgnoredKeys(_ map: RecipeMapping) throws {
         if let value = map.optional("bypass_divisibility_checks"), try value.bool() {
             throw RecipeError.unsupportedValue(value.path, "true", supported: ["false"])
         }

@@ -7,7 +7,14 @@ public enum RecipeWriter {
                                          modifiers: [ModifierSpec] = [.quantization]) -> String {
         var lines = ["default_stage:", "  default_modifiers:"]
         for modifier in modifiers.dropLast() {
-            lines.append("    \(modifier.name): {}")
+            switch modifier {
+            case .smoothQuant(let smooth):
+                lines.append("    \(modifier.name):")
+                lines.append("      smoothing_strength: \(smooth.smoothingStrength)")
+                if smooth.algorithm != .smoothquant { lines.append("      algorithm: \(smooth.algorithm.rawValue)") }
+            default:
+                lines.append("    \(modifier.name): {}")
+            }
         }
         let last = modifiers.last ?? .quantization
         lines.append("    \(last.name):")

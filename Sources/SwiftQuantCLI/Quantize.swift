@@ -35,8 +35,11 @@ struct Quantize: ParsableCommand {
     @Option(help: "A recipe: llm-compressor YAML or msModelSlim modelslim_v1 YAML.")
     var recipe: String?
 
-    @Option(help: "The algorithm for --scheme: rtn (round to nearest, default) or gptq (needs --dataset).")
+    @Option(help: "The algorithm for --scheme: rtn (round to nearest, default), gptq or smoothquant+gptq (both need --dataset).")
     var algorithm: Algorithm?
+
+    @Option(help: "SmoothQuant: smoothing strength α, 0…1 (default 0.5).")
+    var smoothingStrength: Double?
 
     @Option(help: "GPTQ: columns per lazy-update block (default 128).")
     var blockSize: Int?
@@ -87,9 +90,15 @@ struct Quantize: ParsableCommand {
         if algorithm != nil && recipe != nil {
             throw CLIError("--algorithm applies to --scheme; a recipe names its modifiers itself")
         }
-        if algorithm != .gptq {
+        if smoothingStrength != nil && algorithm?.usesSmoothQuant != true {
+            throw CLIError("--smoothing-strength applies to --algorithm smoothquant+gptq\(recipe != nil ? " (set it in the recipe's SmoothQuantModifier instead)" : "")")
+        }
+        if let smoothingStrength, !(smoothingStrength.isFinite && (0...1).contains(smoothingStrength)) {
+            throw CLIError("--smoothing-strength must be a number from 0 to 1, got \(smoothingStrength)")
+        }
+        if algorithm?.usesGPTQ != true {
             for (flag, given) in [("--block-size", blockSize != nil), ("--dampening-frac", dampeningFrac != nil), ("--actorder", actorder != nil)] where given {
-                throw CLIError("\(flag) applies to --algorithm gptq\(recipe != nil ? " (set it in the recipe's GPTQModifier instead)" : "")")
+                throw CLIError("\(flag) applies to --algorithm gptq or smoothquant+gptq\(recipe != nil ? " (set it in the recipe's GPTQModifier instead)" : "")")
             }
         }
         if let blockSize, !(1...65536).contains(blockSize) {
@@ -139,6 +148,8 @@ struct Quantize: ParsableCommand {
             let job = try resolveJob()
             let plan = try QuantizationPlan(config: directory.config, groups: job.groups, ignore: job.ignore)
             plan.warnings.forEach(Terminal.note)
+            // Mappings and settings are resolved against the model before anything is written.
+            let modifiers = try ModifierFactory.make(job.modifiers, config: directory.config)
             if evalData != nil, evalCtx > directory.config.maxPositionEmbeddings {
                 throw CLIError("--eval-ctx \(evalCtx) exceeds the model's max_position_embeddings \(directory.config.maxPositionEmbeddings)")
             }
@@ -153,7 +164,7 @@ struct Quantize: ParsableCommand {
             let out = try AtomicOutput(target: target, command: "quantize", source: directory.url)
             let format = try FormatRegistry.shared.make(job.format)
             let pipeline = SequentialPipeline(directory: directory, plan: plan, calibration: calibration, recipeText: job.recipeText,
-                                              modifiers: ModifierFactory.make(job.modifiers))
+                                              modifiers: modifiers)
             do {
                 try pipeline.run(format: format, context: ExportContext(saveDirectory: out.temporary, sourceModelPath: directory.url)) {
                     Terminal.progress("quantizing \($0)")
@@ -239,8 +250,10 @@ struct Quantize: ParsableCommand {
         if let dampeningFrac { gptq.dampeningFraction = dampeningFrac }
         if let actorder { gptq.actorder = actorder == "none" ? nil : ActivationOrdering(rawValue: actorder) }
         // GPTQModifier writes its actorder into the weight scheme, as llm-compressor does.
-        if chosen == .gptq, resolved.weights?.resolvedStrategy == .group { resolved.weights?.actorder = gptq.actorder }
-        let modifiers = chosen.modifiers(gptq: gptq)
+        if chosen.usesGPTQ, resolved.weights?.resolvedStrategy == .group { resolved.weights?.actorder = gptq.actorder }
+        var smoothQuant = SmoothQuantSpec()
+        if let smoothingStrength { smoothQuant.smoothingStrength = smoothingStrength }
+        let modifiers = chosen.modifiers(gptq: gptq, smoothQuant: smoothQuant)
         let text = RecipeWriter.llmCompressorYAML(groups: [("group_0", resolved)], ignore: ignoreList, modifiers: modifiers)
         return Job(groups: [("group_0", resolved)], ignore: ignoreList, recipeText: text,
                    format: FormatConfig(type: "compressed_tensors", partFileSize: partFileSize), modifiers: modifiers)

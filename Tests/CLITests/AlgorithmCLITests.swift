@@ -68,3 +68,54 @@ struct AlgorithmCLITests {
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 }
+
+@Suite("quantize with SmoothQuant")
+struct SmoothQuantCLITests {
+    @Test func smoothQuantThenGPTQRunsAndItsRecipeReproducesIt() throws {
+        let folder = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("sq").path
+        let common = ["--samples", "16", "--seqlen", "128", "--dataset-start", "half", "--dataset", AlgorithmCLITests.wiki]
+        let run = try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--scheme", "W8A8", "--algorithm", "smoothquant+gptq",
+                                     "--smoothing-strength", "0.8", "--output", out] + common)
+        #expect(run.status == 0, "\(run.stderr)")
+        let recipe = try String(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("recipe.yaml"), encoding: .utf8)
+        #expect(recipe.contains("SmoothQuantModifier:\n      smoothing_strength: 0.8\n    GPTQModifier:"))
+        let again = folder.appendingPathComponent("again").path
+        let recipeFile = folder.appendingPathComponent("r.yaml")
+        try recipe.write(to: recipeFile, atomically: true, encoding: .utf8)
+        #expect(try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--recipe", recipeFile.path, "--output", again] + common).status == 0)
+        let weights = { (path: String) in try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent("model.safetensors")) }
+        #expect(try weights(out) == weights(again))
+        // Smoothing changed the norms that are written in float.
+        let gptqOnly = folder.appendingPathComponent("gptq").path
+        #expect(try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--scheme", "W8A8", "--algorithm", "gptq",
+                                   "--output", gptqOnly] + common).status == 0)
+        #expect(try weights(out) != weights(gptqOnly))
+    }
+
+    @Test func badSmoothQuantInputIsOneLineAndWritesNothing() throws {
+        let folder = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out").path
+        func recipe(_ body: String) throws -> String {
+            let file = folder.appendingPathComponent("r\(UUID().uuidString).yaml")
+            try ("s_stage:\n  s_modifiers:\n    SmoothQuantModifier:\n" + body + "    GPTQModifier: {scheme: W8A8, ignore: [lm_head]}\n")
+                .write(to: file, atomically: true, encoding: .utf8)
+            return file.path
+        }
+        let common = ["quantize", "--model", AlgorithmCLITests.stories, "--output", out, "--dataset", AlgorithmCLITests.wiki,
+                      "--samples", "4", "--seqlen", "32"]
+        expectCleanFailure(try CLIRunner.run(common + ["--recipe", try recipe("      mappings:\n        - [['re:.*q_proj'], 're:.*pre_feedforward_layernorm']\n")]),
+                           mentioning: ["mapping smooth layer 're:.*pre_feedforward_layernorm' names no module"])
+        expectCleanFailure(try CLIRunner.run(common + ["--recipe", try recipe("      smoothing_strength: 1.5\n")]),
+                           mentioning: ["smoothing_strength' must be a number from 0 to 1"])
+        expectCleanFailure(try CLIRunner.run(common + ["--recipe", try recipe("      algorithm: awq\n")]),
+                           mentioning: ["algorithm"])
+        expectCleanFailure(try CLIRunner.run(common + ["--scheme", "W8A8", "--smoothing-strength", "0.5"]),
+                           mentioning: ["--smoothing-strength applies to --algorithm smoothquant+gptq"])
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasSuffix(".yaml") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+}

@@ -80,6 +80,43 @@ struct LLMCompressorRecipeTests {
         #expect(try RecipeParser.parse(Self.rtnW4A16G64).modifiers == [.quantization])
     }
 
+    @Test func smoothQuantThenGPTQ() throws {
+        // anchors.md sq08_gptq_w8a8.
+        let recipe = try RecipeParser.parse("""
+            default_stage:
+              default_modifiers:
+                SmoothQuantModifier:
+                  smoothing_strength: 0.8
+                GPTQModifier:
+                  targets: [Linear]
+                  ignore: [lm_head]
+                  scheme: W8A8
+            """)
+        var smooth = SmoothQuantSpec()
+        smooth.smoothingStrength = 0.8
+        #expect(recipe.modifiers == [.smoothQuant(smooth), .gptq(GPTQSpec())])
+        // W8A8 weights are per channel: GPTQ's actorder is not written into them.
+        #expect(recipe.groups[0].scheme.weights?.actorder == nil)
+        let custom = try RecipeParser.parse("""
+            default_stage:
+              default_modifiers:
+                SmoothQuantModifier:
+                  smoothing_strength: 0.5
+                  algorithm: log_equalization
+                  num_calibration_steps: 8
+                  ignore: ['re:.*layers.0.*']
+                  mappings:
+                    - [['re:.*q_proj', 're:.*k_proj', 're:.*v_proj'], 're:.*input_layernorm']
+                QuantizationModifier: {scheme: W8A8}
+            """)
+        guard case .smoothQuant(let read) = custom.modifiers.first else {
+            Issue.record("no SmoothQuant modifier")
+            return
+        }
+        #expect(read.algorithm == .logEqualization && read.ignore == ["re:.*layers.0.*"])
+        #expect(read.mappings == [SmoothQuantSpec.Mapping(balance: ["re:.*q_proj", "re:.*k_proj", "re:.*v_proj"], smooth: "re:.*input_layernorm")])
+    }
+
     @Test func rtnW4A16Group64() throws {
         let recipe = try RecipeParser.parse(Self.rtnW4A16G64)
         #expect(recipe.syntax == .llmCompressor)

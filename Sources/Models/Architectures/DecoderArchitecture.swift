@@ -24,6 +24,9 @@ public protocol DecoderArchitecture: Sendable {
     var smoothQuantMappings: [ScaleMapping] { get }
     /// AWQ's mappings (llm-compressor's defaults for the architecture).
     var awqMappings: [ScaleMapping] { get }
+    /// The Linears whose input is the output of `smooth` up to a per-channel factor, so that
+    /// scaling one against the other leaves the block's function unchanged.
+    func linearsReading(_ smooth: ScaleMapping.Smooth) -> [LinearRole]
     /// Top-level module paths.
     var embedTokensPath: String { get }
     var layersPath: String { get }
@@ -50,6 +53,19 @@ extension DecoderArchitecture {
          ScaleMapping(smooth: .linear(.vProj), balance: [.oProj], parent: .balance),
          ScaleMapping(smooth: .norm(.postAttentionLayerNorm), balance: [.gateProj, .upProj], parent: .mlp),
          ScaleMapping(smooth: .linear(.upProj), balance: [.downProj], parent: .balance)]
+    }
+
+    /// The Llama block: the norms feed q/k/v and gate/up; v_proj feeds o_proj through attention
+    /// (a per-head weighted sum of values); up_proj feeds down_proj through silu(gate) · up.
+    public func linearsReading(_ smooth: ScaleMapping.Smooth) -> [LinearRole] {
+        switch smooth {
+        case .norm(.inputLayerNorm): [.qProj, .kProj, .vProj]
+        case .norm(.postAttentionLayerNorm): [.gateProj, .upProj]
+        case .norm(.qNorm), .norm(.kNorm): []
+        case .linear(.vProj): [.oProj]
+        case .linear(.upProj): [.downProj]
+        case .linear: []
+        }
     }
 
     public var embedTokensPath: String { "model.embed_tokens" }
