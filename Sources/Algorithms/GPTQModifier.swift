@@ -65,8 +65,8 @@ public final class GPTQModifier: LayerModifier {
             let key = ObjectIdentifier(accumulator)
             let hessian = solvedHessians[key] ?? accumulator.hessian()
             solvedHessians[key] = hessian
-            // llm-compressor applies the activation order to group-wise weights only.
-            let ordering: GPTQSolver.Ordering = args.actorder != nil && args.resolvedStrategy == .group ? .weight : .none
+            // llm-compressor orders the columns whatever the strategy (`weight`, alias `static`).
+            let ordering: GPTQSolver.Ordering = args.actorder != nil ? .weight : .none
             let options = GPTQSolver.Options(blockSize: settings.blockSize, dampeningFraction: settings.dampeningFraction,
                                              ordering: ordering)
             let solved: GPTQSolver.Result

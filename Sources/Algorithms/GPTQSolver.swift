@@ -5,11 +5,14 @@ import Tensors
 /// qparams from the observer on the original weight, fixed during the solve; dead columns
 /// zeroed; dampening `fraction × mean(diag H)`; the upper Cholesky factor of H⁻¹; column blocks
 /// with the error of each block applied to the later columns in one GEMM ("lazy batch updates").
-/// The solve runs in fp32 except where compressed-tensors' fake quantization rounds: w / scale is
-/// an fp32 division, the dequantized value (q − zp)·scale is computed in the model dtype, and the
-/// integers stored are those the checkpoint compressor gets by quantizing the final weight again
-/// in the model dtype (for int8 in bf16 that is occasionally q ± 1). Rows are independent given
-/// H⁻¹, so the in-block work is split by rows across cores.
+/// The solve runs in fp32 with the stored (model-dtype) scales, and the integers it chooses are the
+/// ones stored. Two deliberate differences from llm-compressor for bf16 models, which change
+/// nothing for fp32 ones (stories260K is bit-identical): llm-compressor rounds each dequantized
+/// column (q − zp)·scale to bf16 inside the error feedback, and its compressor quantizes the final
+/// bf16 weight again (int8: occasionally q ± 1). A checkpoint is dequantized as (q − zp)·scale,
+/// exactly in fp32 evaluation, so SwiftQuant compensates the error of exactly that value and keeps
+/// q (SmolLM2 W4A16 g64 C(64, 512): perplexity 47.4994 this way, 47.7628 with the bf16 rounding).
+/// Rows are independent given H⁻¹, so the in-block work is split by rows across cores.
 public enum GPTQSolver {
     /// The order columns are quantized in.
     public enum Ordering: Sendable, Equatable {
@@ -154,7 +157,7 @@ public enum GPTQSolver {
                                             let index = scaleRow * scaleCols + scaleColumnOf[col]
                                             let qp = QParams(scale: observed.scales[index], zeroPoint: observed.zeroPoints[index])
                                             let q = QuantArithmetic.quantize(x, qp, args: args, dtype: .float32)
-                                            let deq = QuantArithmetic.dequantize(q, qp, dtype: dtype)
+                                            let deq = QuantArithmetic.dequantize(q, qp, dtype: .float32)
                                             V[r * n + col] = q
                                             let diff = x - deq
                                             rowLoss += Double(diff * diff / (d * d))
@@ -169,12 +172,15 @@ public enum GPTQSolver {
                                     }
                                 }
                                 if i2 < n {
-                                    // W[:, i2:] -= Err · Hinv[i1:i2, i2:]
-                                    Parallel.chunks(rows, minimumChunk: 32) { range in
-                                        BLAS.gemmAB(m: range.count, n: n - i2, k: count,
-                                                    a: E + range.lowerBound * block, lda: block,
+                                    // W[:, i2:] -= Err · Hinv[i1:i2, i2:], in row blocks of a fixed size so
+                                    // the result does not depend on the number of workers.
+                                    let rowBlock = 64
+                                    Parallel.forEach((rows + rowBlock - 1) / rowBlock) { index in
+                                        let r0 = index * rowBlock, m = min(rowBlock, rows - r0)
+                                        BLAS.gemmAB(m: m, n: n - i2, k: count,
+                                                    a: E + r0 * block, lda: block,
                                                     b: H + i1 * n + i2, ldb: n,
-                                                    c: W + range.lowerBound * n + i2, ldc: n, alpha: -1, beta: 1)
+                                                    c: W + r0 * n + i2, ldc: n, alpha: -1, beta: 1)
                                     }
                                 }
                                 i1 = i2
@@ -196,17 +202,11 @@ public enum GPTQSolver {
                 groupIndex = (0..<n).map { Int32(inverse[$0] / groupSize) }
             }
         }
-        let scales = observed.scales
-        let quantized: QuantizedWeight
-        if groupIndex == nil {
-            // What the compressor stores: the final weight quantized again with the same qparams.
-            quantized = WeightQuantizer.quantize(w, args: args, dtype: dtype, scales: scales, zeroPoints: observed.zeroPoints,
-                                                 scaleRows: scaleRows, scaleCols: scaleCols)
-        } else {
-            quantized = QuantizedWeight(rows: rows, cols: n, args: args, dtype: dtype, values: values, scales: scales,
+        // The layer computes with the weight in its own dtype afterwards.
+        for i in w.data.indices { w.data[i] = dtype.round(w.data[i]) }
+        let quantized = QuantizedWeight(rows: rows, cols: n, args: args, dtype: dtype, values: values, scales: observed.scales,
                                         zeroPoints: observed.zeroPoints, scaleRows: scaleRows, scaleCols: scaleCols,
                                         groupIndex: groupIndex)
-        }
         return Result(quantized: quantized, dequantized: w, loss: lossPerRow.reduce(0, +), dampeningFraction: usedFraction)
     }
 

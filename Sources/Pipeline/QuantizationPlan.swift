@@ -39,7 +39,7 @@ public struct QuantizationPlan: Sendable {
         for path in paths {
             guard let match = matcher.scheme(forPath: path, classNames: ["Linear"]) else { continue }
             if path == head, config.tieWordEmbeddings {
-                throw PipelineError("\(head) is tied to the token embeddings and cannot be quantized on its own: add --ignore \(head)")
+                throw PipelineError("the 'targets' of config group '\(match.group)' select \(head), which is tied to the token embeddings and cannot be quantized on its own: add \(head) to 'ignore' (--ignore \(head))")
             }
             if let weights = match.scheme.weights, weights.resolvedStrategy == .group, let g = weights.groupSize,
                let width = widths[path], width % g != 0 {

@@ -132,9 +132,8 @@ public struct QuantizationArgs: Sendable, Equatable {
                 throw QuantizationError("dynamic: local is only supported for strategy tensor_group")
             }
         }
-        if actorder != nil, strategy != .group {
-            throw QuantizationError("actorder needs strategy 'group' (got '\(strategy.rawValue)')")
-        }
+        // compressed-tensors 0.19 accepts actorder with every strategy, and llm-compressor's GPTQ
+        // orders the columns of channel-wise weights too.
         return args
     }
 }

@@ -47,11 +47,10 @@ enum GPTQModifierReader {
                 throw RecipeError.notSupportedYet(value.path, "sequential targets other than the decoder layer (e.g. LlamaDecoderLayer)")
             }
         }
-        // The modifier's actorder goes into group-wise weight schemes that leave it unset, as
-        // llm-compressor resolves it (and writes it into the checkpoint's quantization_config);
-        // compressed-tensors accepts actorder for the group strategy only.
+        // The modifier's actorder goes into weight schemes that leave it unset, as llm-compressor
+        // resolves it (and writes it into the checkpoint's quantization_config).
         for index in settings.groups.indices {
-            guard var weights = settings.groups[index].scheme.weights, weights.resolvedStrategy == .group else { continue }
+            guard var weights = settings.groups[index].scheme.weights else { continue }
             if let own = weights.actorder {
                 if map["actorder"] != nil, own != spec.actorder {
                     throw RecipeError("config group '\(settings.groups[index].name)': weights.actorder '\(own.rawValue)' differs from the modifier's actorder '\(spec.actorder?.rawValue ?? "null")': set one of them")

@@ -250,7 +250,7 @@ struct Quantize: ParsableCommand {
         if let dampeningFrac { gptq.dampeningFraction = dampeningFrac }
         if let actorder { gptq.actorder = actorder == "none" ? nil : ActivationOrdering(rawValue: actorder) }
         // GPTQModifier writes its actorder into the weight scheme, as llm-compressor does.
-        if chosen.usesGPTQ, resolved.weights?.resolvedStrategy == .group { resolved.weights?.actorder = gptq.actorder }
+        if chosen.usesGPTQ, resolved.weights != nil { resolved.weights?.actorder = gptq.actorder }
         var smoothQuant = SmoothQuantSpec()
         if let smoothingStrength { smoothQuant.smoothingStrength = smoothingStrength }
         let modifiers = chosen.modifiers(gptq: gptq, smoothQuant: smoothQuant)

@@ -95,8 +95,8 @@ struct LLMCompressorRecipeTests {
         var smooth = SmoothQuantSpec()
         smooth.smoothingStrength = 0.8
         #expect(recipe.modifiers == [.smoothQuant(smooth), .gptq(GPTQSpec())])
-        // W8A8 weights are per channel: GPTQ's actorder is not written into them.
-        #expect(recipe.groups[0].scheme.weights?.actorder == nil)
+        // GPTQModifier's actorder goes into the channel-wise W8A8 weights too, as llm-compressor writes it.
+        #expect(recipe.groups[0].scheme.weights?.actorder == .staticOrder)
         let custom = try RecipeParser.parse("""
             default_stage:
               default_modifiers:

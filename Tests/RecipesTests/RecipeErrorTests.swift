@@ -117,7 +117,6 @@ struct RecipeErrorTests {
         expectRecipeError(Self.group("{num_bits: 4, group_size: 64, actorder: dynamic}"), contains: ["actorder 'dynamic' was removed"])
         expectRecipeError(Self.group("{num_bits: 4, group_size: 64, actorder: true}"), contains: ["actorder true (group ordering) was removed"])
         expectRecipeError(Self.group("{num_bits: 4, group_size: 64, actorder: sideways}"), contains: ["'\(Self.group0).weights.actorder' must be one of: weight, static (got 'sideways')"])
-        expectRecipeError(Self.group("{num_bits: 4, strategy: channel, actorder: weight}"), contains: ["'\(Self.group0).weights': actorder needs strategy 'group'"])
         expectRecipeError(quantizationModifierRecipe("config_groups:\n  group_0:\n    targets: [Linear]\n    input_activations: {num_bits: 8, strategy: group, group_size: 8, actorder: weight}"),
                           contains: ["'\(Self.group0).input_activations': actorder applies to weights only"])
     }
