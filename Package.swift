@@ -15,7 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swiftquant", targets: ["SwiftQuantCLI"]),
-        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Formats", "Recipes", "Pipeline"]),
+        .library(name: "SwiftQuant", targets: ["JSON", "Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Formats", "Recipes", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +27,7 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        .target(name: "JSON", swiftSettings: optimized),
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: optimized),
         .target(name: "Safetensors", dependencies: ["Tensors"], swiftSettings: optimized),
         .target(name: "Tokenizers", swiftSettings: optimized),
@@ -43,6 +44,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Safetensors"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Tensors"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
