@@ -29,7 +29,7 @@ let package = Package(
         ),
         .target(name: "JSON", swiftSettings: optimized),
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: optimized),
-        .target(name: "Safetensors", dependencies: ["Tensors"], swiftSettings: optimized),
+        .target(name: "Safetensors", dependencies: ["JSON", "Tensors"], swiftSettings: optimized),
         .target(name: "Tokenizers", swiftSettings: optimized),
         .target(name: "Models", dependencies: ["Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
