@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: optimized),
         .target(name: "Safetensors", dependencies: ["JSON", "Tensors"], swiftSettings: optimized),
         .target(name: "Tokenizers", dependencies: ["JSON"], swiftSettings: optimized),
-        .target(name: "Models", dependencies: ["Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),
+        .target(name: "Models", dependencies: ["JSON", "Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Quantization", dependencies: ["Tensors"], swiftSettings: optimized),
         .target(name: "Formats", dependencies: ["Quantization", "Safetensors", "Tensors", "Models"], swiftSettings: optimized),
@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "Safetensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Tokenizers"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["JSON", "Models", "Evaluation", "Safetensors", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]
 )
