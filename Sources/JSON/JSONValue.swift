@@ -38,6 +38,20 @@ public enum JSONValue: Sendable, Equatable {
         return .object(object)
     }
 
+    /// This value with every object, at any depth, reduced to one member per key as Python's
+    /// `json.load` builds its dicts (`JSONObject.deduplicated()`: first position, last value).
+    public func deduplicatingKeys() -> JSONValue {
+        switch self {
+        case .array(let items):
+            return .array(items.map { $0.deduplicatingKeys() })
+        case .object(let object):
+            let unique = object.deduplicated()
+            return .object(JSONObject(unique.members.map { JSONMember(key: $0.key, value: $0.value.deduplicatingKeys()) }))
+        default:
+            return self
+        }
+    }
+
     /// True for `null`.
     public var isNull: Bool {
         if case .null = self { return true }

@@ -127,6 +127,14 @@ import Testing
         #expect(JSONWriter.string(value) == "[null,null,null]")
     }
 
+    /// What `json.dumps(json.loads(S), indent=2, sort_keys=True)` writes for duplicate keys.
+    @Test func duplicateKeysAsPythonDicts() throws {
+        let value = try JSONParser.parse(Array(#"{"b": {"x": 1, "x": [{"k": 1, "k": 2}]}, "a": 1, "b": 3}"#.utf8))
+        #expect(JSONWriter.string(value.deduplicatingKeys(), layout: .python(indent: nil, sortKeys: false)) == #"{"b": 3, "a": 1}"#)
+        let nested = try JSONParser.parse(Array(#"{"b": {"x": 1, "x": [{"k": 1, "k": 2}]}, "a": 1}"#.utf8))
+        #expect(JSONWriter.string(nested.deduplicatingKeys(), layout: .python(indent: nil, sortKeys: true)) == #"{"a": 1, "b": {"x": [{"k": 2}]}}"#)
+    }
+
     @Test func objectEditing() {
         var object: JSONObject = ["a": 1, "b": 2]
         object["a"] = 3
