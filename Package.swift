@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["JSON", "Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Quantization", dependencies: ["Tensors"], swiftSettings: optimized),
-        .target(name: "Formats", dependencies: ["Quantization", "Safetensors", "Tensors", "Models"], swiftSettings: optimized),
+        .target(name: "Formats", dependencies: ["JSON", "Quantization", "Safetensors", "Tensors", "Models"], swiftSettings: optimized),
         .target(name: "Pipeline", dependencies: ["Models", "Quantization", "Formats", "Safetensors", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Recipes", dependencies: ["Quantization", "Formats", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
