@@ -35,12 +35,12 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Quantization", dependencies: ["Tensors"], swiftSettings: optimized),
         .target(name: "Formats", dependencies: ["JSON", "Quantization", "Safetensors", "Tensors", "Models"], swiftSettings: optimized),
-        .target(name: "Pipeline", dependencies: ["Models", "Quantization", "Formats", "Safetensors", "Tensors", "Tokenizers"], swiftSettings: optimized),
+        .target(name: "Pipeline", dependencies: ["JSON", "Models", "Quantization", "Formats", "Safetensors", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Recipes", dependencies: ["Quantization", "Formats", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "SwiftQuantCLI",
             dependencies: [
-                "Models", "Evaluation", "Safetensors", "Tokenizers", "Quantization", "Formats", "Recipes", "Pipeline",
+                "JSON", "Models", "Evaluation", "Safetensors", "Tokenizers", "Quantization", "Formats", "Recipes", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
