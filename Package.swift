@@ -15,7 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swiftquant", targets: ["SwiftQuantCLI"]),
-        .library(name: "SwiftQuant", targets: ["Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Algorithms", "Formats", "Recipes", "Pipeline"]),
+        .library(name: "SwiftQuant", targets: ["JSON", "Tensors", "Safetensors", "Tokenizers", "Models", "Evaluation", "Quantization", "Algorithms", "Formats", "Recipes", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,33 +27,35 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        .target(name: "JSON", swiftSettings: optimized),
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: optimized),
-        .target(name: "Safetensors", dependencies: ["Tensors"], swiftSettings: optimized),
-        .target(name: "Tokenizers", swiftSettings: optimized),
-        .target(name: "Models", dependencies: ["Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),
+        .target(name: "Safetensors", dependencies: ["JSON", "Tensors"], swiftSettings: optimized),
+        .target(name: "Tokenizers", dependencies: ["JSON"], swiftSettings: optimized),
+        .target(name: "Models", dependencies: ["JSON", "Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: ["Models", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Quantization", dependencies: ["Tensors"], swiftSettings: optimized),
-        .target(name: "Formats", dependencies: ["Quantization", "Safetensors", "Tensors", "Models"], swiftSettings: optimized),
+        .target(name: "Formats", dependencies: ["JSON", "Quantization", "Safetensors", "Tensors", "Models"], swiftSettings: optimized),
         .target(name: "Algorithms", dependencies: ["Models", "Quantization", "Tensors", "CBLAS"], swiftSettings: optimized),
-        .target(name: "Pipeline", dependencies: ["Algorithms", "Models", "Quantization", "Formats", "Safetensors", "Tensors", "Tokenizers"], swiftSettings: optimized),
+        .target(name: "Pipeline", dependencies: ["JSON", "Algorithms", "Models", "Quantization", "Formats", "Safetensors", "Tensors", "Tokenizers"], swiftSettings: optimized),
         .target(name: "Recipes", dependencies: ["Quantization", "Formats", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "SwiftQuantCLI",
             dependencies: [
-                "Models", "Evaluation", "Safetensors", "Tokenizers", "Quantization", "Algorithms", "Formats", "Recipes", "Pipeline",
+                "JSON", "Models", "Evaluation", "Safetensors", "Tokenizers", "Quantization", "Algorithms", "Formats", "Recipes", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Safetensors"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Tensors"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "JSON"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quantization", "Pipeline", "Models", "Safetensors", "Tensors"]),
         .testTarget(name: "CLITests"),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "Safetensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Tokenizers"]),
         .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "Pipeline", "Formats", "Models", "Quantization", "Safetensors", "Tensors"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Evaluation", "Safetensors", "Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["JSON", "Models", "Evaluation", "Safetensors", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Quantization
 import Safetensors
 import Tensors
@@ -114,12 +115,13 @@ public final class CompressedTensorsFormat: QuantFormatBase {
         let ignore = model.linearPaths.filter { !quantizedPaths.contains($0) }
         let ordered = groups.keys.sorted { $0.localizedStandardCompare($1) == .orderedAscending }.map { ($0, groups[$0]!) }
         let quantization = QuantizationConfigJSON.config(groups: ordered, ignore: ignore)
-        guard let source = try? JSONSerialization.jsonObject(with: model.sourceConfig), case .object(var members) = PythonJSON(foundation: source) else {
+        // As transformers writes it: json.dumps(config, indent=2, sort_keys=True) of the loaded dict.
+        guard let source = try? JSONParser.parse(model.sourceConfig), case .object(var members) = source.deduplicatingKeys() else {
             throw QuantizationError("source config.json is not a JSON object")
         }
         members["quantization_config"] = quantization
-        let text = PythonJSON.object(members).serialized()
-        try Data(text.utf8).write(to: context.saveDirectory.appendingPathComponent("config.json"))
+        let text = JSONWriter.bytes(.object(members), layout: .python(indent: 2, sortKeys: true, ensureASCII: true))
+        try Data(text).write(to: context.saveDirectory.appendingPathComponent("config.json"))
         for file in model.sideFiles {
             let target = context.saveDirectory.appendingPathComponent(file.lastPathComponent)
             if FileManager.default.fileExists(atPath: target.path) { continue }

@@ -1,3 +1,4 @@
+import JSON
 import Quantization
 
 /// compressed-tensors' `quantization_config` as written by compressed-tensors 0.19 (llm-compressor 0.14).
@@ -6,8 +7,8 @@ public enum QuantizationConfigJSON {
     public static let formatVersion = "0.19.0"
 
     /// The twelve always-written keys of a QuantizationArgs.
-    public static func args(_ a: QuantizationArgs, defaultObserver: String?) -> PythonJSON {
-        let dynamic: PythonJSON
+    public static func args(_ a: QuantizationArgs, defaultObserver: String?) -> JSONValue {
+        let dynamic: JSONValue
         switch a.dynamic {
         case .staticScales: dynamic = .bool(false)
         case .dynamic: dynamic = .bool(true)
@@ -21,7 +22,7 @@ public enum QuantizationConfigJSON {
             "group_size": a.groupSize.map { .int($0) } ?? .null,
             "num_bits": .int(a.numBits),
             "observer": observer.map { .string($0) } ?? .null,
-            "observer_kwargs": .object(a.observerKwargs.mapValues { .double($0) }),
+            "observer_kwargs": .object(JSONObject(a.observerKwargs.mapValues { JSONValue.double($0) })),
             "scale_dtype": .null,
             "strategy": .string(a.resolvedStrategy.rawValue),
             "symmetric": .bool(a.symmetric),
@@ -41,8 +42,8 @@ public enum QuantizationConfigJSON {
 
     /// The whole `quantization_config` object.
     public static func config(groups: [(name: String, scheme: QuantizationScheme)], ignore: [String],
-                              kvCache: QuantizationArgs? = nil) -> PythonJSON {
-        var groupObjects: [String: PythonJSON] = [:]
+                              kvCache: QuantizationArgs? = nil) -> JSONValue {
+        var groupObjects = JSONObject()
         var formats = Set<String>()
         for (name, scheme) in groups {
             let format = format(of: scheme)
@@ -71,7 +72,7 @@ public enum QuantizationConfigJSON {
     }
 
     /// kv_cache_scheme is written with `observer: null` (its observers still run as minmax).
-    static func kvArgs(_ a: QuantizationArgs) -> PythonJSON {
+    static func kvArgs(_ a: QuantizationArgs) -> JSONValue {
         var stripped = a
         stripped.observer = nil
         guard case .object(var members) = args(stripped, defaultObserver: nil) else { return .null }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Models
 import Quantization
 import Safetensors
@@ -34,20 +35,21 @@ struct CompressedTensorsConfig {
 
     /// nil when config.json has no compressed-tensors quantization_config.
     init?(configData: Data) throws {
-        guard let root = try? JSONSerialization.jsonObject(with: configData) as? [String: Any],
-              let q = root["quantization_config"] as? [String: Any] else { return nil }
-        guard (q["quant_method"] as? String) == "compressed-tensors" else {
-            throw QuantizationError("config.json: quantization_config.quant_method '\(q["quant_method"] ?? "")' is not supported (only compressed-tensors)")
+        guard let root = try? JSONParser.parse(configData),
+              let q = root["quantization_config"]?.objectValue else { return nil }
+        guard q["quant_method"]?.stringValue == "compressed-tensors" else {
+            let method = q["quant_method"].map { $0.stringValue ?? JSONWriter.string($0) } ?? ""
+            throw QuantizationError("config.json: quantization_config.quant_method '\(method)' is not supported (only compressed-tensors)")
         }
-        if let status = q["quantization_status"] as? String, status != "compressed" {
+        if let status = q["quantization_status"]?.stringValue, status != "compressed" {
             throw QuantizationError("config.json: quantization_status '\(status)' is not supported (only compressed)")
         }
-        guard let groups = q["config_groups"] as? [String: Any] else {
+        guard let groups = q["config_groups"]?.objectValue else {
             throw QuantizationError("config.json: quantization_config has no config_groups")
         }
         var parsed: [(String, QuantizationScheme)] = []
-        for name in groups.keys.sorted() {
-            guard let group = groups[name] as? [String: Any], let targets = group["targets"] as? [String] else {
+        for name in Set(groups.keys).sorted() {
+            guard let group = groups[name]?.objectValue, let targets = Self.strings(group["targets"]) else {
                 throw QuantizationError("config.json: config_groups.\(name) has no targets")
             }
             let scheme = QuantizationScheme(
@@ -57,34 +59,40 @@ struct CompressedTensorsConfig {
                 outputActivations: try Self.args(group["output_activations"], key: "\(name).output_activations"))
             parsed.append((name, try scheme.validated()))
         }
-        matcher = try SchemeMatcher(groups: parsed, ignore: q["ignore"] as? [String] ?? [])
+        matcher = try SchemeMatcher(groups: parsed, ignore: Self.strings(q["ignore"]) ?? [])
+    }
+
+    /// The strings of an array of strings; nil for anything else.
+    static func strings(_ value: JSONValue?) -> [String]? {
+        guard let items = value?.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else { return nil }
+        return items.compactMap(\.stringValue)
     }
 
     func scheme(for path: String) -> QuantizationScheme? {
         matcher.scheme(forPath: path, classNames: ["Linear"])?.scheme
     }
 
-    static func args(_ value: Any?, key: String) throws -> QuantizationArgs? {
-        guard let object = value as? [String: Any] else { return nil }
-        func int(_ k: String) -> Int? { (object[k] as? NSNumber).map(\.intValue) }
+    static func args(_ value: JSONValue?, key: String) throws -> QuantizationArgs? {
+        guard let object = value?.objectValue else { return nil }
+        func int(_ k: String) -> Int? { object[k]?.intValue }
         var args = QuantizationArgs()
         args.numBits = int("num_bits") ?? 8
-        if let type = object["type"] as? String {
+        if let type = object["type"]?.stringValue {
             guard let parsed = QuantizationType(rawValue: type) else { throw QuantizationError("config.json: \(key).type '\(type)' is unknown") }
             args.type = parsed
         }
-        args.symmetric = (object["symmetric"] as? Bool) ?? true
+        args.symmetric = object["symmetric"]?.boolValue ?? true
         args.groupSize = int("group_size")
-        if let strategy = object["strategy"] as? String {
+        if let strategy = object["strategy"]?.stringValue {
             guard let parsed = QuantizationStrategy(rawValue: strategy) else { throw QuantizationError("config.json: \(key).strategy '\(strategy)' is unknown") }
             args.strategy = parsed
         }
-        if let dynamic = object["dynamic"] as? String, dynamic == "local" {
+        if let dynamic = object["dynamic"]?.stringValue, dynamic == "local" {
             args.dynamic = .local
-        } else if (object["dynamic"] as? Bool) == true {
+        } else if object["dynamic"]?.boolValue == true {
             args.dynamic = .dynamic
         }
-        args.observer = object["observer"] as? String
+        args.observer = object["observer"]?.stringValue
         return args
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// How rotary frequencies are derived (`rope_parameters` / `rope_scaling`).
 public enum RopeScaling: Sendable, Equatable {
@@ -65,20 +66,20 @@ extension ModelConfiguration {
         } catch {
             throw ModelError("\(url.path): cannot read config.json (\(FileManager.default.fileExists(atPath: url.path) ? "unreadable" : "missing"))")
         }
-        let object: Any
+        let value: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: data)
+            value = try JSONParser.parse(data)
         } catch {
             throw ModelError("\(url.path): config.json is not valid JSON")
         }
-        guard let json = object as? [String: Any] else {
+        guard let json = value.objectValue else {
             throw ModelError("\(url.path): config.json is not a JSON object")
         }
         return try decode(json, path: url.path)
     }
 
     /// Decodes a parsed config.json object.
-    public static func decode(_ json: [String: Any], path: String = "config.json") throws -> ModelConfiguration {
+    public static func decode(_ json: JSONObject, path: String = "config.json") throws -> ModelConfiguration {
         let reader = ConfigReader(json: json, path: path)
         let supported = ArchitectureRegistry.all.map(\.modelType).joined(separator: ", ")
         guard let typeName = try reader.string("model_type") else {
@@ -106,12 +107,12 @@ extension ModelConfiguration {
         let (theta, scaling) = try ropeSettings(reader, path: path)
         let features = try declaration.features(reader, layers: layers)
         let eos: [Int]
-        if let list = json["eos_token_id"] as? [NSNumber] {
-            eos = try list.map { number in
-                guard abs(number.doubleValue) < 9.0e18, number.doubleValue == number.doubleValue.rounded() else {
+        if let list = json["eos_token_id"]?.arrayValue, list.allSatisfy({ $0.numberValue != nil }) {
+            eos = try list.compactMap(\.numberValue).map { number in
+                guard let id = ConfigReader.integer(number) else {
                     throw ModelError("\(path): eos_token_id \(number) is not a token id")
                 }
-                return number.intValue
+                return id
             }
         } else if let one = try reader.int("eos_token_id") { eos = [one] } else { eos = [] }
         let intermediate = try reader.requiredInt("intermediate_size")
@@ -159,13 +160,13 @@ extension ModelConfiguration {
     private static func ropeSettings(_ reader: ConfigReader, path: String) throws -> (Double, RopeScaling) {
         // transformers 5 writes `rope_parameters`; older configs use `rope_theta` + `rope_scaling`.
         var theta = try reader.double("rope_theta")
-        var scalingObject: [String: Any]?
-        if let parameters = reader.json["rope_parameters"] as? [String: Any] {
+        var scalingObject: JSONObject?
+        if let parameters = reader.json["rope_parameters"]?.objectValue {
             let inner = ConfigReader(json: parameters, path: path + " rope_parameters")
             theta = try inner.double("rope_theta") ?? theta
             scalingObject = parameters
         }
-        if let legacy = reader.json["rope_scaling"] as? [String: Any] {
+        if let legacy = reader.json["rope_scaling"]?.objectValue {
             scalingObject = legacy
         }
         let base = theta ?? 10000
@@ -192,15 +193,18 @@ extension ModelConfiguration {
 
 /// Typed access to a config.json object with one-line errors naming the key.
 public struct ConfigReader {
-    let json: [String: Any]
+    let json: JSONObject
     /// The file, for messages.
     public let path: String
 
     /// Per-layer windows from `layer_types` (`sliding_attention` layers get `sliding_window`),
     /// nil when config.json has no `layer_types`.
     public func layerTypeWindows(layers: Int) throws -> [Int?]? {
-        guard let value = json["layer_types"], !(value is NSNull) else { return nil }
-        guard let types = value as? [String] else { throw ModelError("\(path): layer_types must be a list of strings") }
+        guard let value = json["layer_types"], !value.isNull else { return nil }
+        guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+            throw ModelError("\(path): layer_types must be a list of strings")
+        }
+        let types = items.compactMap(\.stringValue)
         guard types.count == layers else {
             throw ModelError("\(path): layer_types has \(types.count) entries for \(layers) layers")
         }
@@ -219,12 +223,20 @@ public struct ConfigReader {
         return (0..<layers).map { $0 >= fullLayers ? window : nil }
     }
 
+    /// The integer value of a number with an integral value below 9e18 in magnitude (an integral
+    /// float such as `576.0` counts), nil otherwise.
+    static func integer(_ number: JSONNumber) -> Int? {
+        let value = number.doubleValue
+        guard abs(value) < 9.0e18, value == value.rounded() else { return nil }
+        return number.intValue ?? Int(exactly: value)
+    }
+
     public func int(_ key: String) throws -> Int? {
-        guard let value = json[key], !(value is NSNull) else { return nil }
-        if let number = value as? NSNumber, !JSONValue.isBool(number), number.doubleValue == number.doubleValue.rounded() {
-            // intValue wraps silently outside Int's range; such a value is an error here.
-            guard abs(number.doubleValue) < 9.0e18 else { throw ModelError("\(path): \(key) \(number) is out of range") }
-            return number.intValue
+        guard let value = json[key], !value.isNull else { return nil }
+        if let number = value.numberValue, number.doubleValue == number.doubleValue.rounded() {
+            // Values past Int's range are errors here, not wrapped.
+            guard let int = Self.integer(number) else { throw ModelError("\(path): \(key) \(number) is out of range") }
+            return int
         }
         throw ModelError("\(path): \(key) must be an integer")
     }
@@ -235,8 +247,8 @@ public struct ConfigReader {
     }
 
     public func double(_ key: String) throws -> Double? {
-        guard let value = json[key], !(value is NSNull) else { return nil }
-        if let number = value as? NSNumber, !JSONValue.isBool(number) { return number.doubleValue }
+        guard let value = json[key], !value.isNull else { return nil }
+        if let number = value.numberValue { return number.doubleValue }
         throw ModelError("\(path): \(key) must be a number")
     }
 
@@ -246,21 +258,14 @@ public struct ConfigReader {
     }
 
     public func bool(_ key: String) throws -> Bool? {
-        guard let value = json[key], !(value is NSNull) else { return nil }
-        if let number = value as? NSNumber, JSONValue.isBool(number) { return number.boolValue }
+        guard let value = json[key], !value.isNull else { return nil }
+        if let bool = value.boolValue { return bool }
         throw ModelError("\(path): \(key) must be true or false")
     }
 
     public func string(_ key: String) throws -> String? {
-        guard let value = json[key], !(value is NSNull) else { return nil }
-        if let text = value as? String { return text }
+        guard let value = json[key], !value.isNull else { return nil }
+        if let text = value.stringValue { return text }
         throw ModelError("\(path): \(key) must be a string")
-    }
-}
-
-/// JSON numbers and booleans both arrive as NSNumber from JSONSerialization; tell them apart.
-enum JSONValue {
-    static func isBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Tokenizers
 
 /// Where calibration text starts in a plain-text data file.
@@ -121,7 +122,7 @@ public struct CalibrationSet: Sendable {
 
     /// One record of a records file, with where it is (for messages).
     struct Record {
-        let object: [String: Any]
+        let object: JSONObject
         let location: String
 
         /// The record's text, and whether it came from a chat template.
@@ -129,20 +130,20 @@ public struct CalibrationSet: Sendable {
             let present = (CalibrationSet.textFields + ["messages"]).filter { object[$0] != nil }
             guard present.count == 1, let field = present.first else {
                 if present.isEmpty {
-                    let keys = object.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
+                    let keys = Set(object.keys).sorted().map { "'\($0)'" }.joined(separator: ", ")
                     throw PipelineError("\(location): a record needs one of \(CalibrationSet.textFields.joined(separator: ", ")) or messages (it has \(keys.isEmpty ? "no fields" : keys))")
                 }
                 throw PipelineError("\(location): a record has both \(present.map { "'\($0)'" }.joined(separator: " and ")): keep one")
             }
             for key in object.keys where key != field { unused.insert(key) }
             if field == "messages" {
-                guard let list = object[field] as? [Any] else {
+                guard let list = object[field]?.arrayValue else {
                     throw PipelineError("\(location): 'messages' must be a list of {role, content} objects")
                 }
                 var turns: [ChatMessage] = []
                 for (index, item) in list.enumerated() {
-                    guard let turn = item as? [String: Any], let role = turn["role"] as? String,
-                          let content = turn["content"] as? String else {
+                    guard let turn = item.objectValue, let role = turn["role"]?.stringValue,
+                          let content = turn["content"]?.stringValue else {
                         throw PipelineError("\(location): messages[\(index)] must be an object with string 'role' and 'content'")
                     }
                     turns.append(ChatMessage(role: role, content: content))
@@ -156,7 +157,7 @@ public struct CalibrationSet: Sendable {
                     throw PipelineError("\(location): \(error)")
                 }
             }
-            guard let text = object[field] as? String else {
+            guard let text = object[field]?.stringValue else {
                 throw PipelineError("\(location): '\(field)' must be a string")
             }
             return (text, false)
@@ -168,7 +169,7 @@ public struct CalibrationSet: Sendable {
         for (number, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
             let location = "\(path):\(number + 1)"
-            guard let value = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) else {
+            guard let value = try? JSONParser.parse(line) else {
                 throw PipelineError("\(location): not a JSON value (each line of a .jsonl file is one record)")
             }
             records.append(try record(value, location: location))
@@ -177,19 +178,19 @@ public struct CalibrationSet: Sendable {
     }
 
     static func jsonRecords(_ data: Data, path: String) throws -> [Record] {
-        guard let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+        guard let value = try? JSONParser.parse(data) else {
             throw PipelineError("\(path): not valid JSON")
         }
-        guard let list = value as? [Any] else {
+        guard let list = value.arrayValue else {
             throw PipelineError("\(path): a .json calibration file must be a list of records (objects with a text, prompt, inputs_pretokenized or messages field)")
         }
         return try list.enumerated().map { try record($1, location: "\(path): record \($0)") }
     }
 
     /// A record object; a bare string counts as `{"text": …}`.
-    static func record(_ value: Any, location: String) throws -> Record {
-        if let text = value as? String { return Record(object: ["text": text], location: location) }
-        guard let object = value as? [String: Any] else {
+    static func record(_ value: JSONValue, location: String) throws -> Record {
+        if let text = value.stringValue { return Record(object: ["text": .string(text)], location: location) }
+        guard let object = value.objectValue else {
             throw PipelineError("\(location): a record must be a JSON object (or a string)")
         }
         return Record(object: object, location: location)

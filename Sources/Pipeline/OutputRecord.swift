@@ -1,9 +1,10 @@
 import Foundation
+import JSON
 
 /// The record SwiftQuant writes into every output directory (`.swiftquant-output.json`): which
 /// command wrote it and every file it wrote. `--overwrite` replaces only a directory that holds
 /// such a record and nothing beyond the files it lists, so a run can never delete a user's files.
-public struct OutputRecord: Codable, Equatable, Sendable {
+public struct OutputRecord: Equatable, Sendable {
     /// The record's file name inside an output directory.
     public static let fileName = ".swiftquant-output.json"
     /// The value of `writer`, recognising the record as SwiftQuant's.
@@ -31,16 +32,25 @@ public struct OutputRecord: Codable, Equatable, Sendable {
     public static func read(in directory: URL) -> OutputRecord? {
         let url = directory.appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: url.path),
-              let record = try? JSONDecoder().decode(OutputRecord.self, from: data),
+              let value = try? JSONParser.parse(data),
+              let record = OutputRecord(json: value),
               record.writer == writerName else { return nil }
         return record
     }
 
-    /// Writes the record into `directory`.
+    /// Writes the record into `directory`, laid out as Foundation's `JSONEncoder` wrote it
+    /// (`.prettyPrinted, .sortedKeys`), so records stay byte-identical.
     public func write(in directory: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName))
+        let bytes = JSONWriter.bytes(json, layout: .foundation(prettyPrinted: true, sortedKeys: true))
+        try Data(bytes).write(to: directory.appendingPathComponent(Self.fileName))
+    }
+
+    /// The record as a JSON object.
+    public var json: JSONValue {
+        [
+            "writer": .string(writer), "command": .string(command), "source": .string(source),
+            "created": .string(created), "files": .array(files.map { .string($0) }),
+        ]
     }
 
     /// Files under `directory`, relative and sorted, without the record itself; symbolic links are
@@ -62,5 +72,16 @@ public struct OutputRecord: Codable, Equatable, Sendable {
         }
         try walk(directory, prefix: "")
         return result.sorted()
+    }
+}
+
+extension OutputRecord {
+    /// A record read from its JSON object: every field present with its type (extra members are
+    /// ignored); nil otherwise.
+    public init?(json: JSONValue) {
+        guard let writer = json["writer"]?.stringValue, let command = json["command"]?.stringValue,
+              let source = json["source"]?.stringValue, let created = json["created"]?.stringValue,
+              let items = json["files"]?.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else { return nil }
+        self.init(writer: writer, command: command, source: source, created: created, files: items.compactMap(\.stringValue))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A parsed `*.safetensors.index.json`: `{"metadata": {...}, "weight_map": {tensor: shard file}}`.
 struct CheckpointIndex: Sendable {
@@ -26,10 +27,10 @@ struct CheckpointIndex: Sendable {
         do {
             root = try JSONParser.parse(bytes)
         } catch {
-            throw fail("malformed JSON: \(error.reason) at byte \(error.offset)")
+            throw fail("malformed JSON: \(error.description)")
         }
         guard case .object(let members) = root else {
-            throw fail("index JSON is \(root.typeName), expected an object with \"weight_map\"")
+            throw fail("index JSON is \(root.kindName), expected an object with \"weight_map\"")
         }
         var weightMapValue: JSONValue?
         var metadataValue: JSONValue?
@@ -47,7 +48,7 @@ struct CheckpointIndex: Sendable {
         }
         guard let weightMapValue else { throw fail("index has no \"weight_map\"") }
         guard case .object(let entries) = weightMapValue else {
-            throw fail("\"weight_map\" is \(weightMapValue.typeName), expected an object of tensor name → shard file")
+            throw fail("\"weight_map\" is \(weightMapValue.kindName), expected an object of tensor name → shard file")
         }
         var seen = Set<String>()
         var weightMap: [(tensor: String, shard: String)] = []
@@ -57,7 +58,7 @@ struct CheckpointIndex: Sendable {
                 throw fail("tensor appears twice in \"weight_map\"", tensor: entry.key)
             }
             guard case .string(let shard) = entry.value else {
-                throw fail("weight_map value is \(entry.value.typeName), expected a shard file name", tensor: entry.key)
+                throw fail("weight_map value is \(entry.value.kindName), expected a shard file name", tensor: entry.key)
             }
             guard isSafeRelativePath(shard) else {
                 throw fail("shard file name \"\(OneLine.clip(shard, limit: 200))\" must be a relative path inside the checkpoint directory", tensor: entry.key)
@@ -71,10 +72,10 @@ struct CheckpointIndex: Sendable {
                 break
             case .object(let fields):
                 for field in fields where field.key == "total_size" {
-                    if case .number(let number) = field.value { totalSize = number.intValue }
+                    if case .number(let number) = field.value, number.isInteger { totalSize = number.intValue }
                 }
             default:
-                throw fail("\"metadata\" is \(metadataValue.typeName), expected an object")
+                throw fail("\"metadata\" is \(metadataValue.kindName), expected an object")
             }
         }
         return CheckpointIndex(weightMap: weightMap, totalSize: totalSize)

@@ -1,3 +1,4 @@
+import JSON
 import Tensors
 
 /// Builds safetensors headers byte for byte as the reference serializer
@@ -19,39 +20,19 @@ enum HeaderEncoding {
     /// serializer writes them in `HashMap` order, which is unspecified when there are two or more
     /// keys (with zero or one key the output is identical).
     static func encode(entries: [TensorInfo], metadata: [String: String]?) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        var first = true
+        var root = JSONObject()
         if let metadata {
-            out.append(contentsOf: Array("\"__metadata__\":{".utf8))
-            var firstKey = true
-            for key in metadata.keys.sorted(by: ByteOrder.precedes) {
-                if !firstKey { out.append(UInt8(ascii: ",")) }
-                firstKey = false
-                JSONEncoding.appendSerdeString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                JSONEncoding.appendSerdeString(metadata[key] ?? "", to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-            first = false
+            let sorted = metadata.sorted { ByteOrder.precedes($0.key, $1.key) }
+            root.append(key: "__metadata__", value: .object(JSONObject(sorted.map { (key: $0.key, value: JSONValue.string($0.value)) })))
         }
         for entry in entries {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            JSONEncoding.appendSerdeString(entry.name, to: &out)
-            out.append(contentsOf: Array(":{\"dtype\":".utf8))
-            JSONEncoding.appendSerdeString(entry.dtype.rawValue, to: &out)
-            out.append(contentsOf: Array(",\"shape\":[".utf8))
-            for (axis, dim) in entry.shape.enumerated() {
-                if axis > 0 { out.append(UInt8(ascii: ",")) }
-                JSONEncoding.appendInteger(dim, to: &out)
-            }
-            out.append(contentsOf: Array("],\"data_offsets\":[".utf8))
-            JSONEncoding.appendInteger(entry.dataOffsets.lowerBound, to: &out)
-            out.append(UInt8(ascii: ","))
-            JSONEncoding.appendInteger(entry.dataOffsets.upperBound, to: &out)
-            out.append(contentsOf: Array("]}".utf8))
+            root.append(key: entry.name, value: [
+                "dtype": .string(entry.dtype.rawValue),
+                "shape": .array(entry.shape.map { .int($0) }),
+                "data_offsets": [.int(entry.dataOffsets.lowerBound), .int(entry.dataOffsets.upperBound)],
+            ])
         }
-        out.append(UInt8(ascii: "}"))
+        var out = JSONWriter.bytes(.object(root), layout: .compact)
         let padding = (8 - out.count % 8) % 8
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
         return out

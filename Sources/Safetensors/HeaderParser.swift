@@ -1,3 +1,4 @@
+import JSON
 import Tensors
 
 /// A validated safetensors header.
@@ -24,6 +25,9 @@ enum HeaderParser {
     /// The reference implementation's header size limit.
     static let maxHeaderLength = 100_000_000
 
+    /// serde_json's nesting limit (the reference reader's JSON parser) and the header size limit.
+    static let jsonLimits = JSONParseLimits(maxDepth: 128, maxBytes: maxHeaderLength)
+
     /// Validates `file` (the whole file's bytes). `path` is used in error messages.
     static func parse(_ file: UnsafeRawBufferPointer, path: String) throws -> ParsedHeader {
         func fail(_ kind: SafetensorsError.Kind, tensor: String? = nil, _ message: String) -> SafetensorsError {
@@ -47,12 +51,12 @@ enum HeaderParser {
         }
         let root: JSONValue
         do {
-            root = try JSONParser.parse(headerBytes)
+            root = try JSONParser.parse(headerBytes, limits: jsonLimits)
         } catch {
-            throw fail(.invalidJSON, "header is not valid JSON: \(error.reason) at byte \(error.offset) of the header")
+            throw fail(.invalidJSON, "header is not valid JSON: \(error.description) of the header")
         }
         guard case .object(let members) = root else {
-            throw fail(.headerNotObject, "header JSON is \(root.typeName), expected an object")
+            throw fail(.headerNotObject, "header JSON is \(root.kindName), expected an object")
         }
 
         let dataSize = file.count - 8 - headerLength
@@ -117,7 +121,7 @@ enum HeaderParser {
             var result: [String: String] = [:]
             for member in members {
                 guard case .string(let text) = member.value else {
-                    throw fail("__metadata__ value for key \"\(OneLine.clip(member.key, limit: 100))\" is \(member.value.typeName), expected a string")
+                    throw fail("__metadata__ value for key \"\(OneLine.clip(member.key, limit: 100))\" is \(member.value.kindName), expected a string")
                 }
                 guard result.updateValue(text, forKey: member.key) == nil else {
                     throw duplicate("__metadata__ key \"\(OneLine.clip(member.key, limit: 100))\" appears twice")
@@ -125,7 +129,7 @@ enum HeaderParser {
             }
             return result
         default:
-            throw fail("__metadata__ is \(value.typeName), expected an object of strings")
+            throw fail("__metadata__ is \(value.kindName), expected an object of strings")
         }
     }
 
@@ -136,7 +140,7 @@ enum HeaderParser {
         fail: (SafetensorsError.Kind, String?, String) -> SafetensorsError
     ) throws -> TensorInfo {
         guard case .object(let fields) = value else {
-            throw fail(.invalidEntry, name, "entry is \(value.typeName), expected an object with dtype, shape and data_offsets")
+            throw fail(.invalidEntry, name, "entry is \(value.kindName), expected an object with dtype, shape and data_offsets")
         }
         var dtypeValue: JSONValue?, shapeValue: JSONValue?, offsetsValue: JSONValue?
         for field in fields {
@@ -159,7 +163,7 @@ enum HeaderParser {
         guard let offsetsValue else { throw fail(.missingField, name, "entry has no \"data_offsets\"") }
 
         guard case .string(let dtypeName) = dtypeValue else {
-            throw fail(.wrongFieldType, name, "\"dtype\" is \(dtypeValue.typeName), expected a string")
+            throw fail(.wrongFieldType, name, "\"dtype\" is \(dtypeValue.kindName), expected a string")
         }
         guard let dtype = DType(rawValue: dtypeName) else {
             let known = DType.allCases.map(\.rawValue).joined(separator: ", ")
@@ -167,19 +171,19 @@ enum HeaderParser {
         }
 
         guard case .array(let dims) = shapeValue else {
-            throw fail(.wrongFieldType, name, "\"shape\" is \(shapeValue.typeName), expected an array of integers")
+            throw fail(.wrongFieldType, name, "\"shape\" is \(shapeValue.kindName), expected an array of integers")
         }
         var shape: [Int] = []
         shape.reserveCapacity(dims.count)
         for (axis, dim) in dims.enumerated() {
             guard case .number(let number) = dim, number.isInteger else {
-                throw fail(.wrongFieldType, name, "shape[\(axis)] is \(dim.typeName == "a number" ? "not an integer" : dim.typeName), expected a non-negative integer")
+                throw fail(.wrongFieldType, name, "shape[\(axis)] is \(dim.kindName == "a number" ? "not an integer" : dim.kindName), expected a non-negative integer")
             }
-            if number.literal.hasPrefix("-") && number.literal != "-0" {
-                throw fail(.negativeDimension, name, "shape[\(axis)] is negative (\(OneLine.clip(number.literal, limit: 40)))")
+            if number.isNegative {
+                throw fail(.negativeDimension, name, "shape[\(axis)] is negative (\(OneLine.clip(number.description, limit: 40)))")
             }
             guard let size = number.intValue else {
-                throw fail(.sizeOverflow, name, "shape[\(axis)] = \(OneLine.clip(number.literal, limit: 40)) is too large")
+                throw fail(.sizeOverflow, name, "shape[\(axis)] = \(OneLine.clip(number.description, limit: 40)) is too large")
             }
             shape.append(size)
         }
@@ -191,13 +195,13 @@ enum HeaderParser {
         for (position, item) in offsetItems.enumerated() {
             let label = position == 0 ? "begin" : "end"
             guard case .number(let number) = item, number.isInteger else {
-                throw fail(.wrongFieldType, name, "data_offsets \(label) is \(item.typeName == "a number" ? "not an integer" : item.typeName), expected a non-negative integer")
+                throw fail(.wrongFieldType, name, "data_offsets \(label) is \(item.kindName == "a number" ? "not an integer" : item.kindName), expected a non-negative integer")
             }
-            if number.literal.hasPrefix("-") && number.literal != "-0" {
-                throw fail(.wrongFieldType, name, "data_offsets \(label) is negative (\(OneLine.clip(number.literal, limit: 40)))")
+            if number.isNegative {
+                throw fail(.wrongFieldType, name, "data_offsets \(label) is negative (\(OneLine.clip(number.description, limit: 40)))")
             }
             guard let offset = number.intValue else {
-                throw fail(.offsetsPastData, name, "data_offsets \(label) = \(OneLine.clip(number.literal, limit: 40)) lies past the \(dataSize)-byte data section")
+                throw fail(.offsetsPastData, name, "data_offsets \(label) = \(OneLine.clip(number.description, limit: 40)) lies past the \(dataSize)-byte data section")
             }
             bounds.append(offset)
         }

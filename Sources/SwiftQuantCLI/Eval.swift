@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Formats
+import JSON
 import Models
 import Tensors
 
@@ -44,13 +45,12 @@ struct Eval: ParsableCommand {
             if Profile.enabled { FileHandle.standardError.write(Data((Profile.report() + "\n").utf8)) }
             let tokensPerSecond = Double(result.tokens) / result.seconds
             if json {
-                let object: [String: Any] = [
-                    "ctx": result.ctx, "tokens": result.tokens, "ppl": result.ppl,
-                    "predictions": result.predictions, "eval_seconds": result.seconds,
-                    "load_seconds": loadSeconds, "tokens_per_second": tokensPerSecond,
+                let object: JSONValue = [
+                    "ctx": .int(result.ctx), "tokens": .int(result.tokens), "ppl": .double(result.ppl),
+                    "predictions": .int(result.predictions), "eval_seconds": .double(result.seconds),
+                    "load_seconds": .double(loadSeconds), "tokens_per_second": .double(tokensPerSecond),
                 ]
-                let encoded = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                print(String(decoding: encoded, as: UTF8.self))
+                print(JSONWriter.string(object, layout: .foundation(prettyPrinted: false, sortedKeys: true)))
             } else {
                 print(String(format: "E(%d, %d) = %.6f  (%d predictions, %.2f s, %.1f tokens/s; load + tokenize %.2f s)",
                              result.ctx, result.tokens, result.ppl, result.predictions, result.seconds,

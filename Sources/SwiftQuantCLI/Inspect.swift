@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSON
 import Models
 import Pipeline
 import Safetensors
@@ -44,33 +45,38 @@ struct Inspect: ParsableCommand {
     /// The checkpoint's `quantization_config` (compressed-tensors), one line per config group.
     private func quantizationLines(_ url: URL) -> [String] {
         guard let data = FileManager.default.contents(atPath: url.appendingPathComponent("config.json").path),
-              let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let q = config["quantization_config"] as? [String: Any] else {
+              let config = try? JSONParser.parse(data),
+              let q = config["quantization_config"]?.objectValue else {
             return ["quantization: none (no quantization_config)"]
         }
-        func args(_ value: Any?) -> String? {
-            guard let a = value as? [String: Any] else { return nil }
-            let type = a["type"] as? String ?? "?", bits = a["num_bits"].map { "\($0)" } ?? "?"
-            var text = "\(type)\(bits) \(a["strategy"] as? String ?? "?")"
-            if let g = a["group_size"] as? Int, a["strategy"] as? String == "group" { text += " \(g)" }
-            if (a["symmetric"] as? Bool) == false { text += " asym" }
-            if let dynamic = a["dynamic"] as? Bool { text += dynamic ? " dynamic" : "" } else if let d = a["dynamic"] as? String { text += " dynamic=\(d)" }
-            if let observer = a["observer"] as? String, (a["dynamic"] as? Bool) != true { text += " (\(observer))" }
+        func strings(_ value: JSONValue?) -> [String]? {
+            guard let items = value?.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else { return nil }
+            return items.compactMap(\.stringValue)
+        }
+        func args(_ value: JSONValue?) -> String? {
+            guard let a = value?.objectValue else { return nil }
+            let type = a["type"]?.stringValue ?? "?"
+            let bits = a["num_bits"].map { $0.stringValue ?? JSONWriter.string($0) } ?? "?"
+            var text = "\(type)\(bits) \(a["strategy"]?.stringValue ?? "?")"
+            if let g = a["group_size"]?.intValue, a["strategy"]?.stringValue == "group" { text += " \(g)" }
+            if a["symmetric"]?.boolValue == false { text += " asym" }
+            if let dynamic = a["dynamic"]?.boolValue { text += dynamic ? " dynamic" : "" } else if let d = a["dynamic"]?.stringValue { text += " dynamic=\(d)" }
+            if let observer = a["observer"]?.stringValue, a["dynamic"]?.boolValue != true { text += " (\(observer))" }
             return text
         }
-        var lines = ["quantization: \(q["quant_method"] as? String ?? "?"), format \(q["format"] as? String ?? "?")"
-                     + ((q["version"] as? String).map { ", version \($0)" } ?? "")]
-        let groups = (q["config_groups"] as? [String: Any]) ?? [:]
-        for name in groups.keys.sorted() {
-            guard let group = groups[name] as? [String: Any] else { continue }
-            let targets = (group["targets"] as? [String])?.joined(separator: ", ") ?? "?"
+        var lines = ["quantization: \(q["quant_method"]?.stringValue ?? "?"), format \(q["format"]?.stringValue ?? "?")"
+                     + (q["version"]?.stringValue.map { ", version \($0)" } ?? "")]
+        let groups = q["config_groups"]?.objectValue ?? [:]
+        for name in Set(groups.keys).sorted() {
+            guard let group = groups[name]?.objectValue else { continue }
+            let targets = strings(group["targets"])?.joined(separator: ", ") ?? "?"
             var parts: [String] = []
             if let w = args(group["weights"]) { parts.append("weights \(w)") }
             if let i = args(group["input_activations"]) { parts.append("inputs \(i)") }
             if let o = args(group["output_activations"]) { parts.append("outputs \(o)") }
             lines.append("  \(name) [\(targets)]: \(parts.joined(separator: "; "))")
         }
-        let ignore = (q["ignore"] as? [String]) ?? []
+        let ignore = strings(q["ignore"]) ?? []
         if !ignore.isEmpty {
             lines.append("  ignored: \(ignore.count) module(s)" + (ignore.count <= 4 ? " (\(ignore.joined(separator: ", ")))" : " (\(ignore.prefix(3).joined(separator: ", ")), …)"))
         }

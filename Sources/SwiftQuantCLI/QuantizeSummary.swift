@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import Formats
+import JSON
 import Pipeline
 import Quantization
 
@@ -62,20 +63,20 @@ struct QuantizeSummary {
         return lines
     }
 
+    /// One line, keys sorted, as Foundation's `JSONSerialization` (`.sortedKeys`) wrote it.
     func json(before: PerplexityResult?, after: PerplexityResult?) throws -> String {
-        var object: [String: Any] = [
-            "output": output.path,
-            "format": format.type,
-            "output_bytes": outputBytes,
-            "seconds": seconds,
-            "groups": quantizedPerGroup.map { ["name": $0.name, "quantized": $0.count, "scheme": Self.describe($0.scheme)] as [String: Any] },
-            "quantized": plan.assignments.count,
-            "kept": kept,
+        var object: JSONObject = [
+            "output": .string(output.path),
+            "format": .string(format.type),
+            "output_bytes": .int(outputBytes),
+            "seconds": .double(seconds),
+            "groups": .array(quantizedPerGroup.map { ["name": .string($0.name), "quantized": .int($0.count), "scheme": .string(Self.describe($0.scheme))] }),
+            "quantized": .int(plan.assignments.count),
+            "kept": .array(kept.map { .string($0) }),
         ]
-        if let calibration { object["calibration"] = ["samples": calibration.count, "tokens": calibration.tokenCount] }
-        if let before { object["ppl_source"] = before.ppl }
-        if let after { object["ppl_quantized"] = after.ppl }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        if let calibration { object["calibration"] = ["samples": .int(calibration.count), "tokens": .int(calibration.tokenCount)] }
+        if let before { object["ppl_source"] = .double(before.ppl) }
+        if let after { object["ppl_quantized"] = .double(after.ppl) }
+        return JSONWriter.string(.object(object), layout: .foundation(prettyPrinted: false, sortedKeys: true))
     }
 }

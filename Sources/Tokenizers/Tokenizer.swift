@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A tokenizer read from a Hugging Face `tokenizer.json`, reproducing the Rust `tokenizers`
 /// library: byte-level BPE (GPT-2, Llama-3, Qwen2, SmolLM2) and sentencepiece-style BPE with
@@ -48,7 +49,13 @@ public final class Tokenizer: Sendable {
     /// - Throws: `TokenizerError` with a one-line description for malformed JSON, a missing
     ///   `model`, or an unsupported component type.
     public convenience init(data: Data) throws {
-        try self.init(json: try JSONParser.parse([UInt8](data)))
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(data)
+        } catch {
+            throw TokenizerError.malformed(data.withUnsafeBytes { TokenizerError.invalidJSON(error, in: $0) })
+        }
+        try self.init(json: root)
     }
 
     /// Builds the tokenizer from an already parsed tokenizer.json document.
@@ -75,7 +82,7 @@ public final class Tokenizer: Sendable {
             }
             addedTokens = try items.enumerated().map { try AddedToken($1, index: $0) }
         }
-        let modelCount = modelJSON.member("vocab")?.objectMembers?.count ?? (model.maxId + 1)
+        let modelCount = modelJSON.member("vocab")?.objectValue?.count ?? (model.maxId + 1)
         let added = AddedVocabulary(addedTokens, model: model, modelVocabularyCount: modelCount,
                                     normalizer: normalizer)
 

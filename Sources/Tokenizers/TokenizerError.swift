@@ -1,3 +1,5 @@
+import JSON
+
 /// An error reading or interpreting a `tokenizer.json` file.
 ///
 /// The description is always a single line naming what went wrong, for example
@@ -21,5 +23,11 @@ public struct TokenizerError: Error, CustomStringConvertible, Sendable, Equatabl
     /// A structurally invalid file or field.
     static func malformed(_ what: String) -> TokenizerError {
         TokenizerError("tokenizer.json: \(what)")
+    }
+
+    /// `invalid JSON at line L, column C: reason` for a parse error in `bytes`.
+    static func invalidJSON(_ error: JSONParseError, in bytes: UnsafeRawBufferPointer) -> String {
+        let (line, column) = error.location(in: bytes)
+        return "invalid JSON at line \(line), column \(column): \(error.reason)"
     }
 }

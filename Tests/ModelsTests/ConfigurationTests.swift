@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Models
 import Testing
 
@@ -11,7 +12,7 @@ struct ConfigurationTests {
     }
 
     static func decode(_ json: String) throws -> ModelConfiguration {
-        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
+        let object = try JSONParser.parse(Array(json.utf8)).objectValue ?? [:]
         return try ModelConfiguration.decode(object)
     }
 

@@ -1,3 +1,4 @@
+import JSON
 import Testing
 @testable import Tokenizers
 
@@ -12,7 +13,7 @@ struct FastPathTests {
 
     @Test("Digits equals a split on numeric characters", arguments: [true, false])
     func digits(individual: Bool) throws {
-        let config = try ComponentConfig(.object([("type", .string("Digits")), ("individual_digits", .bool(individual))]),
+        let config = try ComponentConfig(.object(["type": .string("Digits"), "individual_digits": .bool(individual)]),
                                          component: "pre_tokenizer")
         let digits = try DigitsPreTokenizer(config)
         for text in Self.texts {

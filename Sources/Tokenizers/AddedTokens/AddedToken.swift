@@ -1,3 +1,5 @@
+import JSON
+
 /// An entry of tokenizer.json `added_tokens`: a string that is matched as a whole in the
 /// input before any other processing.
 struct AddedToken: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 extension ChatTemplate {
     /// The named special tokens transformers passes to every chat template render
@@ -72,10 +73,8 @@ struct ChatTemplateLoader {
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes)
-        } catch let error as TokenizerError {
-            var message = error.message
-            if message.hasPrefix("tokenizer.json: ") { message.removeFirst("tokenizer.json: ".count) }
-            throw ChatTemplateError(.load, "\(name): \(message)")
+        } catch {
+            throw ChatTemplateError(.load, "\(name): \(bytes.withUnsafeBytes { TokenizerError.invalidJSON(error, in: $0) })")
         }
         guard json.isObject else {
             throw ChatTemplateError(.load, "\(name): expected a JSON object at the top level, found \(json.kindName)")

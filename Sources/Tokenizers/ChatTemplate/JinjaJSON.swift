@@ -1,5 +1,8 @@
+import JSON
+
 /// Python's `json.dumps` for template values, which transformers' `tojson` filter calls as
-/// `json.dumps(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)`.
+/// `json.dumps(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)`: the value
+/// becomes a `JSONValue` written in `JSONLayout.python`.
 enum JinjaJSON {
     /// - Parameters:
     ///   - indent: nil or `none` for one line; an int (spaces) or a string per level otherwise.
@@ -26,119 +29,48 @@ enum JinjaJSON {
         default:
             throw JinjaRuntimeError("ValueError: tojson separators must be two strings")
         }
-        var encoder = Encoder(ensureASCII: ensureASCII, indent: indentUnit, itemSeparator: itemSeparator,
-                              keySeparator: keySeparator, sortKeys: sortKeys)
-        try encoder.encode(value, level: 0)
-        return encoder.out
+        let json = try Self.value(value, level: 0, sortKeys: sortKeys)
+        let layout = JSONLayout.python(indentString: indentUnit, separators: (item: itemSeparator, key: keySeparator),
+                                       sortKeys: sortKeys, ensureASCII: ensureASCII)
+        return JSONWriter.string(json, layout: layout)
     }
 
-    private struct Encoder {
-        let ensureASCII: Bool
-        let indent: String?
-        let itemSeparator: String
-        let keySeparator: String
-        let sortKeys: Bool
-        var out = ""
-
-        mutating func newline(_ level: Int) {
-            guard let indent else { return }
-            out += "\n" + String(repeating: indent, count: level)
-        }
-
-        mutating func encode(_ value: JinjaValue, level: Int) throws {
-            guard level < 500 else { throw JinjaRuntimeError("RecursionError: tojson nesting too deep") }
-            switch value {
-            case .none: out += "null"
-            case .bool(let b): out += b ? "true" : "false"
-            case .int(let i): out += String(i)
-            case .double(let d): out += Self.float(d)
-            case .string(let s): encodeString(s)
-            case .list(let items), .tuple(let items):
-                if items.isEmpty { out += "[]"; return }
-                out += "["
-                for (i, item) in items.enumerated() {
-                    if i > 0 { out += itemSeparator }
-                    newline(level + 1)
-                    try encode(item, level: level + 1)
+    /// The JSON value of a template value, failing as Python's encoder does: values it cannot
+    /// encode, dict keys it cannot convert, nesting beyond Python's recursion limit. With
+    /// `sortKeys`, members are visited in sorted order, as Python encodes them.
+    private static func value(_ value: JinjaValue, level: Int, sortKeys: Bool) throws -> JSONValue {
+        guard level < 500 else { throw JinjaRuntimeError("RecursionError: tojson nesting too deep") }
+        switch value {
+        case .none: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .list(let items), .tuple(let items):
+            return .array(try items.map { try Self.value($0, level: level + 1, sortKeys: sortKeys) })
+        case .dict(let d):
+            var members: [(key: String, value: JinjaValue)] = []
+            for entry in d.entries {
+                let key: String
+                switch entry.key {
+                case .string(let s): key = s
+                case .double(let x): key = JSONFloatFormat.python.text(x)
+                case .int(let i): key = String(i)
+                case .bool(let b): key = b ? "true" : "false"
+                case .none: key = "null"
+                default: throw JinjaRuntimeError("TypeError: keys must be str, int, float, bool or None, not \(entry.key.typeName)")
                 }
-                newline(level)
-                out += "]"
-            case .dict(let d):
-                if d.isEmpty { out += "{}"; return }
-                var members: [(key: String, value: JinjaValue)] = []
-                for entry in d.entries {
-                    let key: String
-                    switch entry.key {
-                    case .string(let s): key = s
-                    case .double(let x): key = Self.float(x)
-                    case .int(let i): key = String(i)
-                    case .bool(let b): key = b ? "true" : "false"
-                    case .none: key = "null"
-                    default: throw JinjaRuntimeError("TypeError: keys must be str, int, float, bool or None, not \(entry.key.typeName)")
-                    }
-                    members.append((key, entry.value))
-                }
-                if sortKeys {
-                    members = members.enumerated().sorted { a, b in
-                        if PythonText.equal(a.element.key, b.element.key) { return a.offset < b.offset }
-                        return PythonText.less(a.element.key, b.element.key)
-                    }.map(\.element)
-                }
-                out += "{"
-                for (i, member) in members.enumerated() {
-                    if i > 0 { out += itemSeparator }
-                    newline(level + 1)
-                    encodeString(member.key)
-                    out += keySeparator
-                    try encode(member.value, level: level + 1)
-                }
-                newline(level)
-                out += "}"
-            default:
-                throw JinjaRuntimeError("TypeError: Object of type \(value.typeName) is not JSON serializable")
+                members.append((key, entry.value))
             }
-        }
-
-        static func float(_ d: Double) -> String {
-            if d.isNaN { return "NaN" }
-            if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
-            return PythonText.floatRepr(d)
-        }
-
-        mutating func encodeString(_ s: String) {
-            var o = String.UnicodeScalarView()
-            o.append("\"")
-            func hex(_ v: UInt32) {
-                let h = String(v, radix: 16)
-                o.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - h.count) + h).unicodeScalars)
+            if sortKeys {
+                members = members.enumerated().sorted { a, b in
+                    if PythonText.equal(a.element.key, b.element.key) { return a.offset < b.offset }
+                    return PythonText.less(a.element.key, b.element.key)
+                }.map(\.element)
             }
-            for c in s.unicodeScalars {
-                switch c {
-                case "\"": o.append(contentsOf: "\\\"".unicodeScalars)
-                case "\\": o.append(contentsOf: "\\\\".unicodeScalars)
-                case "\n": o.append(contentsOf: "\\n".unicodeScalars)
-                case "\r": o.append(contentsOf: "\\r".unicodeScalars)
-                case "\t": o.append(contentsOf: "\\t".unicodeScalars)
-                case "\u{08}": o.append(contentsOf: "\\b".unicodeScalars)
-                case "\u{0C}": o.append(contentsOf: "\\f".unicodeScalars)
-                default:
-                    if c.value < 0x20 {
-                        hex(c.value)
-                    } else if ensureASCII && c.value > 0x7E {
-                        if c.value >= 0x10000 {
-                            let v = c.value - 0x10000
-                            hex(0xD800 | (v >> 10))
-                            hex(0xDC00 | (v & 0x3FF))
-                        } else {
-                            hex(c.value)
-                        }
-                    } else {
-                        o.append(c)
-                    }
-                }
-            }
-            o.append("\"")
-            out += String(o)
+            return .object(JSONObject(try members.map { (key: $0.key, value: try Self.value($0.value, level: level + 1, sortKeys: sortKeys)) }))
+        default:
+            throw JinjaRuntimeError("TypeError: Object of type \(value.typeName) is not JSON serializable")
         }
     }
 }

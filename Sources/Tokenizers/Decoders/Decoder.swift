@@ -1,3 +1,5 @@
+import JSON
+
 /// Turns token strings back into text (tokenizer.json `decoder`). Tokens are UTF-8 bytes;
 /// every decoder keeps them valid UTF-8, as Rust `String`s are.
 protocol Decoder: Sendable {

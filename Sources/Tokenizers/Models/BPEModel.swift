@@ -1,3 +1,5 @@
+import JSON
+
 /// A byte-pair-encoding model (`"type": "BPE"`): each piece starts as one symbol per
 /// character (or per `<0xXX>` byte with `byte_fallback`, or `unk_token`), then merge rules
 /// are applied by rank.
@@ -22,13 +24,14 @@ final class BPEModel: TokenizerModel {
     private static let maxCachedLength = 256
 
     init(_ config: ComponentConfig) throws {
-        guard let vocabJSON = config.json.member("vocab"), let members = vocabJSON.objectMembers else {
+        guard let vocabJSON = config.json.member("vocab"), let members = vocabJSON.objectValue else {
             throw config.fieldError("vocab", "must be an object mapping tokens to ids")
         }
         var vocab: [ByteKey: Int] = [:]
         vocab.reserveCapacity(members.count)
         var maxId = -1
-        for (token, value) in members {
+        for member in members {
+            let (token, value) = (member.key, member.value)
             guard let id = value.intValue, id >= 0, id <= Int(UInt32.max) else {
                 throw config.fieldError("vocab", "has a non-integer or negative id for token '\(token)'")
             }

@@ -1,3 +1,5 @@
+import JSON
+
 /// Turns one pre-tokenized piece into token ids (tokenizer.json `model`).
 protocol TokenizerModel: Sendable {
     /// Appends the ids of one piece (valid UTF-8, never empty) to `ids`.

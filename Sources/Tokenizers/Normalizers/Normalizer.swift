@@ -1,3 +1,5 @@
+import JSON
+
 /// Transforms text before pre-tokenization (tokenizer.json `normalizer`), e.g. replacing
 /// spaces with `▁` or applying Unicode normalization.
 protocol Normalizer: Sendable {

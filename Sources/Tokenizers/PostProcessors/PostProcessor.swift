@@ -1,3 +1,5 @@
+import JSON
+
 /// Adds special tokens around an encoded sequence when `addSpecialTokens` is requested
 /// (tokenizer.json `post_processor`).
 protocol PostProcessor: Sendable {

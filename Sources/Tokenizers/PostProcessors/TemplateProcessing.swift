@@ -1,3 +1,5 @@
+import JSON
+
 /// `TemplateProcessing`: the `single` template, e.g. `<s> $A`, with the ids of each special
 /// token taken from `special_tokens`.
 struct TemplateProcessing: PostProcessor {
@@ -11,8 +13,9 @@ struct TemplateProcessing: PostProcessor {
 
     init(_ config: ComponentConfig) throws {
         var specials: [String: [Int]] = [:]
-        if let members = config.json.member("special_tokens")?.objectMembers {
-            for (name, value) in members {
+        if let members = config.json.member("special_tokens")?.objectValue {
+            for member in members {
+                let (name, value) = (member.key, member.value)
                 guard let ids = value.member("ids")?.arrayValue?.compactMap(\.intValue) else {
                     throw config.fieldError("special_tokens", "entry '\(name)' has no integer 'ids'")
                 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// Sentencepiece-style pre-tokenization (`Metaspace`): spaces become the replacement
 /// character (`▁` by default), which is prepended according to `prepend_scheme`, and the text
 /// is split before each replacement character.

@@ -1,3 +1,5 @@
+import JSON
+
 /// Splits normalized text into the pieces ("words") that the model tokenizes separately,
 /// possibly transforming them (tokenizer.json `pre_tokenizer`).
 protocol PreTokenizer: Sendable {

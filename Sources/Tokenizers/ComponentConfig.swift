@@ -1,3 +1,5 @@
+import JSON
+
 /// Typed, error-reporting access to one pipeline component's JSON object
 /// (e.g. the `pre_tokenizer` object `{"type": "Split", ...}`).
 struct ComponentConfig {
