@@ -52,14 +52,15 @@ public final class ShardedSafetensorsWriter {
         try self.init(directory: directory, options: .transformers(baseName: baseName, maxShardBytes: maxShardBytes))
     }
 
-    /// Sharding with explicit options.
+    /// Sharding with explicit options into `directory`, which must exist. The writer never creates
+    /// it: an output directory removed on interruption must not be recreated by a writer that is
+    /// still running.
     public init(directory: URL, options: ShardingOptions) throws {
         self.directory = directory
         self.options = options
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw SafetensorsError(.io, url: directory, "cannot create output directory: \(OneLine.clip(error.localizedDescription, limit: 200))")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SafetensorsError(.io, url: directory, "the output directory does not exist")
         }
     }
 
