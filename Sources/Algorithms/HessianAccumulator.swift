@@ -18,9 +18,11 @@ public final class HessianAccumulator: @unchecked Sendable {
     /// Adds the rows of `x` (rows × width), which hold `samples` whole samples.
     public func add(_ x: Matrix, samples added: Int) {
         precondition(x.cols == width, "Hessian: input width \(x.cols) != \(width)")
-        x.data.withUnsafeBufferPointer { xp in
-            sum.withUnsafeMutableBufferPointer { sp in
-                SymmetricMatrix.accumulateGram(xp.baseAddress!, rows: x.rows, n: width, into: sp.baseAddress!)
+        Profile.time("hessian") {
+            x.data.withUnsafeBufferPointer { xp in
+                sum.withUnsafeMutableBufferPointer { sp in
+                    SymmetricMatrix.accumulateGram(xp.baseAddress!, rows: x.rows, n: width, into: sp.baseAddress!)
+                }
             }
         }
         samples += added

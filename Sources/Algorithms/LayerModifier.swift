@@ -56,11 +56,19 @@ public struct LayerContext: Sendable {
     public let batch: CalibrationBatch
     /// Receives one-line progress notes (e.g. a Hessian that needed more dampening).
     public let report: @Sendable (String) -> Void
+    /// The model's rotary embedding, for modifiers that rerun the attention block (AWQ); nil when
+    /// the caller runs no such modifier.
+    public let rope: RotaryEmbedding?
+    /// The arithmetic of the calibration forward (bf16 emulation for bf16 checkpoints).
+    public let precision: ForwardPrecision
 
     /// Creates a context.
     public init(index: Int, prefix: String, layout: LayerLayout, dtype: ComputeDType,
                 assignments: [LinearRole: LinearAssignment], batch: CalibrationBatch,
+                rope: RotaryEmbedding? = nil, precision: ForwardPrecision = .float32,
                 report: @escaping @Sendable (String) -> Void) {
+        self.rope = rope
+        self.precision = precision
         self.index = index
         self.prefix = prefix
         self.layout = layout

@@ -61,7 +61,12 @@ public struct SequentialPipeline {
         let layout = config.layout
         let dtype = try self.dtype
         let batchInfo = CalibrationBatch()
-        let contexts = (0..<config.numLayers).map { index in layerContext(index, layout: layout, dtype: dtype, batch: batchInfo, progress: progress) }
+        let rope = RotaryEmbedding(dim: config.headDim, base: config.ropeTheta, scaling: config.ropeScaling)
+        // Calibrate with the checkpoint's own arithmetic (llm-compressor runs bf16 models in bf16).
+        let precision: ForwardPrecision = dtype == .bfloat16 ? .bfloat16 : .float32
+        let contexts = (0..<config.numLayers).map { index in
+            layerContext(index, layout: layout, dtype: dtype, batch: batchInfo, rope: rope, precision: precision, progress: progress)
+        }
         let needsData = contexts.contains { c in modifiers.contains { $0.needsCalibration(c) } }
         if needsData && (calibration?.samples.isEmpty ?? true) {
             throw PipelineError("\(modifiers.map(\.name).joined(separator: " + ")) needs calibration data for this scheme: give --dataset FILE --samples N --seqlen L")
@@ -73,9 +78,6 @@ public struct SequentialPipeline {
         if needsData, let calibration {
             batches = try embed(calibration.samples)
         }
-        let rope = RotaryEmbedding(dim: config.headDim, base: config.ropeTheta, scaling: config.ropeScaling)
-        // Calibrate with the checkpoint's own arithmetic (llm-compressor runs bf16 models in bf16).
-        let precision: ForwardPrecision = dtype == .bfloat16 ? .bfloat16 : .float32
         for index in 0..<config.numLayers {
             progress?("layer \(index + 1)/\(config.numLayers)")
             var layer = try CausalLM.loadLayer(index, from: directory)
@@ -96,7 +98,7 @@ public struct SequentialPipeline {
     }
 
     private func layerContext(_ index: Int, layout: LayerLayout, dtype: ComputeDType, batch: CalibrationBatch,
-                              progress: ((String) -> Void)?) -> LayerContext {
+                              rope: RotaryEmbedding, precision: ForwardPrecision, progress: ((String) -> Void)?) -> LayerContext {
         let prefix = directory.config.architecture.declaration.layerPrefix(index)
         var assignments: [LinearRole: LinearAssignment] = [:]
         for linear in layout.linears {
@@ -106,7 +108,7 @@ public struct SequentialPipeline {
         }
         nonisolated(unsafe) let report = progress
         return LayerContext(index: index, prefix: prefix, layout: layout, dtype: dtype, assignments: assignments,
-                            batch: batch, report: { report?($0) })
+                            batch: batch, rope: rope, precision: precision, report: { report?($0) })
     }
 
     /// Runs the modifiers on one layer, each after the pass it needs, then leaves in `batches`
@@ -130,17 +132,21 @@ public struct SequentialPipeline {
                 for modifier in observing { try modifier.attach(to: &layer, context: context) }
                 // The pass is the propagation too when nothing changes the layer after it.
                 let final = index >= modifiers.count && !phase.contains(where: \.changesForward)
-                try pass(layer, &batches, keepOutputs: final, inputsOnly: !final && !observing.contains(where: \.observesOutputs),
-                         context: context, rope: rope, precision: precision)
+                try Profile.time("calibration pass") {
+                    try pass(layer, &batches, keepOutputs: final, inputsOnly: !final && !observing.contains(where: \.observesOutputs),
+                             context: context, rope: rope, precision: precision)
+                }
                 propagated = final
                 for role in LinearRole.allCases { layer[role].inputTransform = nil }
             }
             for modifier in phase {
-                try modifier.apply(to: &layer, result: &result, context: context)
+                try Profile.time(modifier.name) { try modifier.apply(to: &layer, result: &result, context: context) }
             }
         }
         if !propagated, !batches.isEmpty {
-            try pass(layer, &batches, keepOutputs: true, context: context, rope: rope, precision: precision)
+            try Profile.time("propagation pass") {
+                try pass(layer, &batches, keepOutputs: true, context: context, rope: rope, precision: precision)
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import Models
 import Pipeline
 import Quantization
 import Recipes
+import Tensors
 import Tokenizers
 
 struct Quantize: ParsableCommand {
@@ -170,6 +171,7 @@ struct Quantize: ParsableCommand {
                     Terminal.progress("quantizing \($0)")
                 }
                 Terminal.endProgress()
+                if Profile.enabled { FileHandle.standardError.write(Data((Profile.report() + "\n").utf8)) }
                 try out.commit()
             } catch {
                 Terminal.endProgress()
