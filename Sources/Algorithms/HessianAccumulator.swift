@@ -6,13 +6,13 @@ import Tensors
 public final class HessianAccumulator: @unchecked Sendable {
     // Written only by the pipeline's thread, between forward calls.
     public let width: Int
-    private var sum: [Float]
+    private var accumulated: [Float]
     public private(set) var samples = 0
 
     /// An empty accumulator for inputs of `width` features.
     public init(width: Int) {
         self.width = width
-        sum = [Float](repeating: 0, count: width * width)
+        accumulated = [Float](repeating: 0, count: width * width)
     }
 
     /// Adds the rows of `x` (rows × width), which hold `samples` whole samples.
@@ -20,7 +20,7 @@ public final class HessianAccumulator: @unchecked Sendable {
         precondition(x.cols == width, "Hessian: input width \(x.cols) != \(width)")
         Profile.time("hessian") {
             x.data.withUnsafeBufferPointer { xp in
-                sum.withUnsafeMutableBufferPointer { sp in
+                accumulated.withUnsafeMutableBufferPointer { sp in
                     SymmetricMatrix.accumulateGram(xp.baseAddress!, rows: x.rows, n: width, into: sp.baseAddress!)
                 }
             }
@@ -28,10 +28,13 @@ public final class HessianAccumulator: @unchecked Sendable {
         samples += added
     }
 
+    /// The unscaled Σ x xᵀ (row-major, width × width).
+    public var sum: [Float] { accumulated }
+
     /// The Hessian 2/n · Σ x xᵀ (row-major, width × width); zeros when nothing was added.
     public func hessian() -> [Float] {
-        guard samples > 0 else { return sum }
+        guard samples > 0 else { return accumulated }
         let factor = Float(2.0 / Double(samples))
-        return sum.map { $0 * factor }
+        return accumulated.map { $0 * factor }
     }
 }

@@ -1,7 +1,7 @@
 /// Reads llm-compressor recipes: `<name>_stage: <name>_modifiers: <ModifierClass>: {…}`.
 enum LLMCompressorRecipeReader {
     /// Modifiers SwiftQuant runs.
-    static let supportedModifiers = ["QuantizationModifier", "GPTQModifier", "SmoothQuantModifier"]
+    static let supportedModifiers = ["QuantizationModifier", "GPTQModifier", "SmoothQuantModifier", "AWQModifier"]
 
     static func read(_ root: RecipeMapping, text: String) throws -> Recipe {
         var found: (path: String, settings: QuantizationModifierSettings)?
@@ -35,6 +35,9 @@ enum LLMCompressorRecipeReader {
                     switch modifier.key {
                     case "SmoothQuantModifier":
                         modifiers.append(.smoothQuant(try SmoothQuantModifierReader.read(modifier.value)))
+                        continue
+                    case "AWQModifier":
+                        modifiers.append(.awq(try AWQModifierReader.read(modifier.value)))
                         continue
                     case "GPTQModifier":
                         let (read, spec) = try GPTQModifierReader.read(modifier.value)

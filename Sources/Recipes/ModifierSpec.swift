@@ -9,6 +9,8 @@ public enum ModifierSpec: Sendable, Equatable {
     case gptq(GPTQSpec)
     /// llm-compressor's SmoothQuantModifier.
     case smoothQuant(SmoothQuantSpec)
+    /// llm-compressor's AWQModifier (with SwiftQuant's optional clipping search).
+    case awq(AWQSpec)
 
     /// The recipe name of the modifier.
     public var name: String {
@@ -16,6 +18,7 @@ public enum ModifierSpec: Sendable, Equatable {
         case .quantization: "QuantizationModifier"
         case .gptq: "GPTQModifier"
         case .smoothQuant: "SmoothQuantModifier"
+        case .awq: "AWQModifier"
         }
     }
 
@@ -23,7 +26,7 @@ public enum ModifierSpec: Sendable, Equatable {
     public var needsCalibration: Bool {
         switch self {
         case .quantization: false
-        case .gptq, .smoothQuant: true
+        case .gptq, .smoothQuant, .awq: true
         }
     }
 }
@@ -71,6 +74,44 @@ public struct SmoothQuantSpec: Sendable, Equatable {
     /// Patterns of modules whose mappings are skipped (when the smooth module and every balance
     /// Linear of a mapping match).
     public var ignore: [String] = []
+
+    /// The defaults.
+    public init() {}
+}
+
+/// AWQModifier's settings (llm-compressor 0.14 defaults), plus the clipping search of AutoAWQ and
+/// GPTQModel, which llm-compressor lacks (`apply_clip`, `clip_n_grid`, `clip_max_shrink`).
+public struct AWQSpec: Sendable, Equatable {
+    /// `duo_scaling`: true, false or "both".
+    public enum DuoScaling: String, Sendable, Equatable, CaseIterable {
+        case on = "true"
+        case off = "false"
+        case both
+    }
+
+    /// A mapping as a recipe writes it (`smooth_layer`, `balance_layers`).
+    public struct Mapping: Sendable, Equatable {
+        public var smooth: String
+        public var balance: [String]
+
+        /// Creates a mapping.
+        public init(smooth: String, balance: [String]) {
+            self.smooth = smooth
+            self.balance = balance
+        }
+    }
+
+    /// nil = the architecture's declared mappings.
+    public var mappings: [Mapping]?
+    public var duoScaling: DuoScaling = .on
+    /// Grid points of the scale search (`n_grid`).
+    public var nGrid: Int = 20
+    /// Whether to run the weight-clipping search after the scales (`apply_clip`).
+    public var applyClip = false
+    /// Shrink grid points of the clipping search (`clip_n_grid`).
+    public var clipNGrid: Int = 20
+    /// Largest fraction of a group's range the clipping search removes (`clip_max_shrink`).
+    public var clipMaxShrink: Double = 0.5
 
     /// The defaults.
     public init() {}

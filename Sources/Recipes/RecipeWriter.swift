@@ -12,6 +12,15 @@ public enum RecipeWriter {
                 lines.append("    \(modifier.name):")
                 lines.append("      smoothing_strength: \(smooth.smoothingStrength)")
                 if smooth.algorithm != .smoothquant { lines.append("      algorithm: \(smooth.algorithm.rawValue)") }
+            case .awq(let awq):
+                lines.append("    \(modifier.name):")
+                lines.append("      duo_scaling: \(awq.duoScaling.rawValue)")
+                lines.append("      n_grid: \(awq.nGrid)")
+                if awq.applyClip {
+                    lines.append("      apply_clip: true")
+                    lines.append("      clip_n_grid: \(awq.clipNGrid)")
+                    lines.append("      clip_max_shrink: \(awq.clipMaxShrink)")
+                }
             default:
                 lines.append("    \(modifier.name): {}")
             }

@@ -12,18 +12,25 @@ enum Algorithm: String, CaseIterable, ExpressibleByArgument {
     case gptq
     /// SmoothQuant, then GPTQ (the W8A8 recipe of llm-compressor's examples).
     case smoothquantGPTQ = "smoothquant+gptq"
+    /// AWQ scales, then round to nearest (llm-compressor's AWQ examples).
+    case awq
+    /// AWQ scales, then GPTQ.
+    case awqGPTQ = "awq+gptq"
 
     /// The recipe's modifiers for this algorithm.
-    func modifiers(gptq: GPTQSpec, smoothQuant: SmoothQuantSpec) -> [ModifierSpec] {
+    func modifiers(gptq: GPTQSpec, smoothQuant: SmoothQuantSpec, awq: AWQSpec) -> [ModifierSpec] {
         switch self {
         case .rtn: [.quantization]
         case .gptq: [.gptq(gptq)]
         case .smoothquantGPTQ: [.smoothQuant(smoothQuant), .gptq(gptq)]
+        case .awq: [.awq(awq), .quantization]
+        case .awqGPTQ: [.awq(awq), .gptq(gptq)]
         }
     }
 
-    var usesGPTQ: Bool { self == .gptq || self == .smoothquantGPTQ }
+    var usesGPTQ: Bool { self == .gptq || self == .smoothquantGPTQ || self == .awqGPTQ }
     var usesSmoothQuant: Bool { self == .smoothquantGPTQ }
+    var usesAWQ: Bool { self == .awq || self == .awqGPTQ }
 }
 
 /// Builds the algorithms that run a recipe's modifiers for one model, resolving recipe mappings
@@ -52,6 +59,26 @@ enum ModifierFactory {
                 let algorithm: SmoothQuantModifier.Algorithm = smooth.algorithm == .smoothquant ? .smoothquant : .logEqualization
                 return SmoothQuantModifier(settings: .init(strength: smooth.smoothingStrength, algorithm: algorithm,
                                                            mappings: mappings, ignore: try smooth.ignore.map(ModulePattern.init)))
+            case .awq(let awq):
+                let architecture = config.architecture.declaration
+                let layout = config.layout
+                let mappings = try awq.mappings.map { list in
+                    try list.compactMap { mapping in
+                        do {
+                            return try ScaleMappingResolver.resolveIfCompatible(balance: mapping.balance, smooth: mapping.smooth, parent: nil,
+                                                                                architecture: architecture, layout: layout, layers: config.numLayers)
+                        } catch let error as AlgorithmError {
+                            throw CLIError("AWQModifier.mappings: \(error.description)")
+                        }
+                    }
+                }
+                let duo: AWQModifier.DuoScaling = switch awq.duoScaling {
+                case .on: .on
+                case .off: .off
+                case .both: .both
+                }
+                return AWQModifier(settings: .init(mappings: mappings, duoScaling: duo, gridSize: awq.nGrid,
+                                                   clip: awq.applyClip ? .init(grid: awq.clipNGrid, maxShrink: awq.clipMaxShrink) : nil))
             }
         }
     }

@@ -36,11 +36,20 @@ struct Quantize: ParsableCommand {
     @Option(help: "A recipe: llm-compressor YAML or msModelSlim modelslim_v1 YAML.")
     var recipe: String?
 
-    @Option(help: "The algorithm for --scheme: rtn (round to nearest, default), gptq or smoothquant+gptq (both need --dataset).")
+    @Option(help: "The algorithm for --scheme: rtn (round to nearest, default), gptq, smoothquant+gptq, awq (AWQ then round to nearest) or awq+gptq (all but rtn need --dataset).")
     var algorithm: Algorithm?
 
     @Option(help: "SmoothQuant: smoothing strength α, 0…1 (default 0.5).")
     var smoothingStrength: Double?
+
+    @Option(help: "AWQ: duo scaling: true (default), false or both.")
+    var duoScaling: String?
+
+    @Option(help: "AWQ: grid points of the scale search (default 20).")
+    var nGrid: Int?
+
+    @Flag(help: "AWQ: also search each weight group's clipping range (AutoAWQ's auto_clip; not in llm-compressor).")
+    var awqClip = false
 
     @Option(help: "GPTQ: columns per lazy-update block (default 128).")
     var blockSize: Int?
@@ -99,8 +108,19 @@ struct Quantize: ParsableCommand {
         }
         if algorithm?.usesGPTQ != true {
             for (flag, given) in [("--block-size", blockSize != nil), ("--dampening-frac", dampeningFrac != nil), ("--actorder", actorder != nil)] where given {
-                throw CLIError("\(flag) applies to --algorithm gptq or smoothquant+gptq\(recipe != nil ? " (set it in the recipe's GPTQModifier instead)" : "")")
+                throw CLIError("\(flag) applies to --algorithm gptq, smoothquant+gptq or awq+gptq\(recipe != nil ? " (set it in the recipe's GPTQModifier instead)" : "")")
             }
+        }
+        if algorithm?.usesAWQ != true {
+            for (flag, given) in [("--duo-scaling", duoScaling != nil), ("--n-grid", nGrid != nil), ("--awq-clip", awqClip)] where given {
+                throw CLIError("\(flag) applies to --algorithm awq or awq+gptq\(recipe != nil ? " (set it in the recipe's AWQModifier instead)" : "")")
+            }
+        }
+        if let duoScaling, AWQSpec.DuoScaling(rawValue: duoScaling) == nil {
+            throw CLIError("--duo-scaling must be true, false or both, got '\(duoScaling)'")
+        }
+        if let nGrid, !(2...1000).contains(nGrid) {
+            throw CLIError("--n-grid must be 2…1000, got \(nGrid)")
         }
         if let blockSize, !(1...65536).contains(blockSize) {
             throw CLIError("--block-size must be 1…65536, got \(blockSize)")
@@ -255,7 +275,11 @@ struct Quantize: ParsableCommand {
         if chosen.usesGPTQ, resolved.weights != nil { resolved.weights?.actorder = gptq.actorder }
         var smoothQuant = SmoothQuantSpec()
         if let smoothingStrength { smoothQuant.smoothingStrength = smoothingStrength }
-        let modifiers = chosen.modifiers(gptq: gptq, smoothQuant: smoothQuant)
+        var awq = AWQSpec()
+        if let duoScaling, let duo = AWQSpec.DuoScaling(rawValue: duoScaling) { awq.duoScaling = duo }
+        if let nGrid { awq.nGrid = nGrid }
+        awq.applyClip = awqClip
+        let modifiers = chosen.modifiers(gptq: gptq, smoothQuant: smoothQuant, awq: awq)
         let text = RecipeWriter.llmCompressorYAML(groups: [("group_0", resolved)], ignore: ignoreList, modifiers: modifiers)
         return Job(groups: [("group_0", resolved)], ignore: ignoreList, recipeText: text,
                    format: FormatConfig(type: "compressed_tensors", partFileSize: partFileSize), modifiers: modifiers)
