@@ -144,6 +144,11 @@ public final class AWQModifier: LayerModifier {
         }
     }
 
+    /// The mappings whose statistics the last calibration pass recorded (for tests).
+    var cachedMappings: [ScaleMapping] { caches.map(\.mapping) }
+    var cachedMappingsWithCaches: [(ScaleMapping, AWQActivationCache)] { caches.map { ($0.mapping, $0.cache) } }
+    func gramSum(for role: LinearRole, _ context: LayerContext) -> [Float]? { gram(for: role, context)?.sum }
+
     private func gram(for role: LinearRole, _ context: LayerContext) -> HessianAccumulator? {
         guard let index = context.layout.inputGroups.firstIndex(where: { $0.contains(role) }) else { return nil }
         return grams[index]

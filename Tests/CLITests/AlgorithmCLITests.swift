@@ -119,3 +119,57 @@ struct SmoothQuantCLITests {
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 }
+
+@Suite("quantize with AWQ")
+struct AWQCLITests {
+    static let common = ["--scheme", "W4A16", "--group-size", "64", "--ignore", "lm_head", "--ignore", "re:.*down_proj$",
+                         "--samples", "8", "--seqlen", "64", "--dataset-start", "half", "--dataset", AlgorithmCLITests.wiki]
+
+    @Test func awqRunsItsRecipeReproducesItAndItChangesTheNorms() throws {
+        let folder = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("awq").path
+        let run = try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--algorithm", "awq", "--awq-clip", "--output", out] + Self.common)
+        #expect(run.status == 0, "\(run.stderr)")
+        let recipe = try String(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("recipe.yaml"), encoding: .utf8)
+        #expect(recipe.contains("AWQModifier:\n      duo_scaling: true\n      n_grid: 20\n      apply_clip: true"))
+        let recipeFile = folder.appendingPathComponent("r.yaml")
+        try recipe.write(to: recipeFile, atomically: true, encoding: .utf8)
+        let again = folder.appendingPathComponent("again").path
+        let rerun = try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--recipe", recipeFile.path, "--output", again,
+                                       "--samples", "8", "--seqlen", "64", "--dataset-start", "half", "--dataset", AlgorithmCLITests.wiki])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let weights = { (path: String) in try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent("model.safetensors")) }
+        #expect(try weights(out) == weights(again))
+        let rtn = folder.appendingPathComponent("rtn").path
+        #expect(try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--output", rtn] + Self.common).status == 0)
+        #expect(try weights(out) != weights(rtn))
+    }
+
+    @Test func badAWQInputIsOneLineAndWritesNothing() throws {
+        let folder = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out").path
+        func recipe(_ body: String) throws -> String {
+            let file = folder.appendingPathComponent("r\(UUID().uuidString).yaml")
+            try ("s_stage:\n  s_modifiers:\n    AWQModifier:\n" + body + "    QuantizationModifier: {scheme: W8A8, ignore: [lm_head]}\n")
+                .write(to: file, atomically: true, encoding: .utf8)
+            return file.path
+        }
+        let base = ["quantize", "--model", AlgorithmCLITests.stories, "--output", out, "--dataset", AlgorithmCLITests.wiki,
+                    "--samples", "4", "--seqlen", "32"]
+        expectCleanFailure(try CLIRunner.run(base + ["--recipe", try recipe("      mappings:\n        - smooth_layer: re:.*pre_feedforward_layernorm\n          balance_layers: ['re:.*q_proj']\n")]),
+                           mentioning: ["AWQModifier.mappings: mapping smooth layer 're:.*pre_feedforward_layernorm' names no module"])
+        expectCleanFailure(try CLIRunner.run(base + ["--recipe", try recipe("      mappings:\n        - smooth_layer: re:.*input_layernorm\n          balance_layers: ['re:.*w_qkv']\n")]),
+                           mentioning: ["mapping balance layer 're:.*w_qkv' names no Linear"])
+        expectCleanFailure(try CLIRunner.run(base + ["--recipe", try recipe("      protect_ratio: 0.1\n")]), mentioning: ["protect_ratio"])
+        expectCleanFailure(try CLIRunner.run(base + ["--scheme", "W8A16", "--n-grid", "10"]), mentioning: ["--n-grid applies to --algorithm awq"])
+        expectCleanFailure(try CLIRunner.run(base + ["--scheme", "W8A16", "--algorithm", "awq", "--duo-scaling", "maybe"]),
+                           mentioning: ["--duo-scaling must be true, false or both"])
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--output", out, "--scheme", "W8A8", "--algorithm", "awq"]),
+                           mentioning: ["AWQModifier needs calibration data"])
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasSuffix(".yaml") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+}

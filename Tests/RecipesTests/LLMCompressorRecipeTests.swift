@@ -117,6 +117,53 @@ struct LLMCompressorRecipeTests {
         #expect(read.mappings == [SmoothQuantSpec.Mapping(balance: ["re:.*q_proj", "re:.*k_proj", "re:.*v_proj"], smooth: "re:.*input_layernorm")])
     }
 
+    @Test func awqThenQuantizationAndItsFields() throws {
+        // anchors.md awq_w4a16_g64: llm-compressor's defaults.
+        let plain = try RecipeParser.parse("""
+            default_stage:
+              default_modifiers:
+                AWQModifier: {}
+                QuantizationModifier:
+                  ignore: [lm_head]
+                  config_groups:
+                    group_0:
+                      targets: [Linear]
+                      weights: {num_bits: 4, type: int, symmetric: true, strategy: group, group_size: 64}
+            """)
+        #expect(plain.modifiers == [.awq(AWQSpec()), .quantization])
+        let tuned = try RecipeParser.parse("""
+            default_stage:
+              default_modifiers:
+                AWQModifier:
+                  duo_scaling: both
+                  n_grid: 10
+                  offload_device: cpu
+                  apply_clip: true
+                  clip_max_shrink: 0.3
+                  mappings:
+                    - smooth_layer: re:.*input_layernorm$
+                      balance_layers: ['re:.*q_proj$', 're:.*k_proj$', 're:.*v_proj$']
+                GPTQModifier: {scheme: W4A16, ignore: [lm_head]}
+            """)
+        var spec = AWQSpec()
+        spec.duoScaling = .both
+        spec.nGrid = 10
+        spec.applyClip = true
+        spec.clipMaxShrink = 0.3
+        spec.mappings = [AWQSpec.Mapping(smooth: "re:.*input_layernorm$", balance: ["re:.*q_proj$", "re:.*k_proj$", "re:.*v_proj$"])]
+        #expect(tuned.modifiers == [.awq(spec), .gptq(GPTQSpec())])
+        let tail = "    QuantizationModifier: {scheme: W4A16}\n"
+        func awq(_ body: String) -> String { "s_stage:\n  s_modifiers:\n    AWQModifier:\n" + body + tail }
+        expectRecipeError(awq("      duo_scaling: sometimes\n"), contains: ["duo_scaling", "sometimes"])
+        expectRecipeError(awq("      n_grid: 1\n"), contains: ["n_grid' must be an integer from 2 to 1000"])
+        expectRecipeError(awq("      offload_device: cuda:0\n"), contains: ["offload_device", "cuda:0"])
+        expectRecipeError(awq("      clip_n_grid: 10\n"), contains: ["clip_n_grid' applies with apply_clip: true"])
+        expectRecipeError(awq("      scheme: W4A16\n"), contains: ["scheme"])
+        expectRecipeError(awq("      mappings:\n        - smooth_layer: re:.*input_layernorm$\n          balance_layers: ['re:.*q_proj$']\n          activation_hook_target: mlp\n"),
+                          contains: ["activation_hook_target", "not supported yet"])
+        expectRecipeError(awq("      mappings:\n        - smooth_layer: re:.*input_layernorm$\n"), contains: ["balance_layers"])
+    }
+
     @Test func rtnW4A16Group64() throws {
         let recipe = try RecipeParser.parse(Self.rtnW4A16G64)
         #expect(recipe.syntax == .llmCompressor)

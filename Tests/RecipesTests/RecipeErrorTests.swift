@@ -147,13 +147,13 @@ struct RecipeErrorTests {
     // MARK: unsupported features
 
     @Test func unsupportedModifiers() {
-        for name in ["AWQModifier", "SparseGPTModifier"] {
+        for name in ["SparseGPTModifier", "QuIPModifier"] {
             let message = expectRecipeError("default_stage:\n  default_modifiers:\n    \(name): {}\n", contains: [])
-            #expect(message == "recipe: modifier '\(name)' is not supported yet (supported: QuantizationModifier, GPTQModifier, SmoothQuantModifier)")
+            #expect(message == "recipe: modifier '\(name)' is not supported yet (supported: QuantizationModifier, GPTQModifier, SmoothQuantModifier, AWQModifier)")
         }
         // The first unsupported modifier is reported.
-        expectRecipeError("default_stage:\n  default_modifiers:\n    AWQModifier: {}\n    GPTQModifier:\n      targets: [Linear]\n      ignore: [lm_head]\n      scheme: W8A8\n",
-                          contains: ["modifier 'AWQModifier' is not supported yet"])
+        expectRecipeError("default_stage:\n  default_modifiers:\n    SparseGPTModifier: {}\n    GPTQModifier:\n      targets: [Linear]\n      ignore: [lm_head]\n      scheme: W8A8\n",
+                          contains: ["modifier 'SparseGPTModifier' is not supported yet"])
         expectRecipeError("a_stage:\n  a_modifiers:\n    QuantizationModifier: {scheme: W8A8}\nb_stage:\n  b_modifiers:\n    QuantizationModifier: {scheme: W4A16}\n",
                           contains: ["more than one modifier with a quantization scheme ('a_stage.a_modifiers.QuantizationModifier' and 'b_stage.b_modifiers.QuantizationModifier')"])
         expectRecipeError("a_stage:\n  a_modifiers:\n    GPTQModifier: {scheme: W8A8}\n    QuantizationModifier: {scheme: W4A16}\n",
