@@ -27,8 +27,11 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // oneDNN's bf16 matmul (libdnnl-dev), used when the CPU has native bf16 (AMX, AVX-512 BF16).
+        .target(name: "CDNNL", path: "Sources/CDNNL", cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("dl")]),
         .target(name: "JSON", swiftSettings: optimized),
-        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CDNNL"], swiftSettings: optimized),
         .target(name: "Safetensors", dependencies: ["JSON", "Tensors"], swiftSettings: optimized),
         .target(name: "Tokenizers", dependencies: ["JSON"], swiftSettings: optimized),
         .target(name: "Models", dependencies: ["JSON", "Tensors", "Safetensors", "Tokenizers"], swiftSettings: optimized),

@@ -11,7 +11,7 @@ log() { printf '[install-deps] %s\n' "$*" >&2; }
 command -v swift >/dev/null || { log "swift not found on PATH: install the Swift 6 toolchain first"; exit 1; }
 
 missing=()
-for pkg in libopenblas-dev liblapacke-dev python3-venv; do
+for pkg in libopenblas-dev liblapacke-dev libdnnl-dev python3-venv; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -5,9 +5,11 @@ public struct Linear: Sendable {
     /// Module path, e.g. `model.layers.0.self_attn.q_proj`.
     public let path: String
     /// Weight of shape (out, in).
-    public var weight: Matrix { didSet { bf16Weight = nil } }
+    public var weight: Matrix { didSet { bf16Weight = nil; dnnlWeight = nil } }
     /// The weight packed for `TorchBF16Linear`, kept by `prepareForBFloat16()` for bf16 forwards.
     private var bf16Weight: TorchBF16Linear.PackedWeight?
+    /// The weight as bf16 bits for `OneDNNLinear` (when oneDNN runs bf16 on this CPU).
+    private var dnnlWeight: OneDNNLinear.PackedWeight?
     /// Optional bias of length `out`.
     public var bias: [Float]?
     /// Optional transformation of the input before the matmul (activation fake-quantization, observers).
@@ -27,7 +29,11 @@ public struct Linear: Sendable {
 
     /// Prepares repeated bf16 forwards: the weight is packed once instead of per call.
     public mutating func prepareForBFloat16() {
-        bf16Weight = TorchBF16Linear.PackedWeight(weight)
+        if OneDNNLinear.isAvailable {
+            dnnlWeight = OneDNNLinear.PackedWeight(weight)
+        } else {
+            bf16Weight = TorchBF16Linear.PackedWeight(weight)
+        }
     }
 
     /// Applies the layer to rows of `x`.
@@ -36,7 +42,13 @@ public struct Linear: Sendable {
         var input = x
         inputTransform?.apply(&input, path)
         if precision == .bfloat16 && bias == nil {
-            y = TorchBF16Linear.apply(input, bf16Weight ?? TorchBF16Linear.PackedWeight(weight))
+            // oneDNN where the CPU has native bf16 (torch's own library: fast and in its order),
+            // otherwise SwiftQuant's emulation of oneDNN's order.
+            if OneDNNLinear.isAvailable, let fast = OneDNNLinear.apply(input, dnnlWeight ?? OneDNNLinear.PackedWeight(weight)) {
+                y = fast
+            } else {
+                y = TorchBF16Linear.apply(input, bf16Weight ?? TorchBF16Linear.PackedWeight(weight))
+            }
         } else {
             y = BLAS.linear(input, weight: weight, bias: bias)
         }

@@ -54,7 +54,7 @@ struct Bench: ParsableCommand {
     struct BF16Linear: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bf16-linear",
-            abstract: "GFLOP/s of the fixed-order bf16 calibration linear against the fp32 BLAS linear, same shape.")
+            abstract: "GFLOP/s of the bf16 calibration linears (SwiftQuant's fixed-order kernel; oneDNN where the CPU has native bf16) against the fp32 BLAS linear, same shape, and the share of oneDNN's outputs bit-identical to the fixed-order kernel's.")
 
         @Option(help: "Rows of the input (tokens).") var m: Int = 512
         @Option(help: "Output features.") var n: Int = 1536
@@ -82,8 +82,19 @@ struct Bench: ParsableCommand {
             let flop = 2 * Double(m) * Double(n) * Double(k)
             let ordered = best { _ = TorchBF16Linear.apply(x, packed) }
             let blas = best { _ = BLAS.linear(x, weight: w) }
-            print(String(format: "{\"m\": %d, \"n\": %d, \"k\": %d, \"bf16_order_gflops\": %.1f, \"blas_gflops\": %.1f}",
-                         m, n, k, flop / ordered / 1e9, flop / blas / 1e9))
+            var onednn = "null", identical = "null"
+            if OneDNNLinear.isAvailable {
+                let weight = OneDNNLinear.PackedWeight(w)
+                let seconds = best { _ = OneDNNLinear.apply(x, weight) }
+                onednn = String(format: "%.1f", flop / seconds / 1e9)
+                if let fast = OneDNNLinear.apply(x, weight) {
+                    let reference = TorchBF16Linear.apply(x, packed)
+                    let same = zip(fast.data, reference.data).filter { $0.0.bitPattern == FloatBits.roundToBF16($0.1).bitPattern }.count
+                    identical = String(format: "%.6f", Double(same) / Double(max(1, fast.count)))
+                }
+            }
+            print(String(format: "{\"m\": %d, \"n\": %d, \"k\": %d, \"bf16_order_gflops\": %.1f, \"blas_gflops\": %.1f, \"onednn_gflops\": %@, \"onednn_identical_share\": %@, \"onednn_impl\": \"%@\"}",
+                         m, n, k, flop / ordered / 1e9, flop / blas / 1e9, onednn, identical, OneDNNLinear.implementation))
         }
     }
 }

@@ -35,4 +35,46 @@ struct LinearBF16Tests {
         // SwiftQuant's own kernel fixes the order, so this holds on every CPU (no BLAS involved).
         #expect(differing == 0)
     }
+
+    /// oneDNN (where the CPU has native bf16) against the same torch fixture. torch's own bf16 results
+    /// move by a few outputs in 10^5 between CPUs (the fixture's machine and an AMX Xeon differ in
+    /// 0.008 % at K = 576); on the AMX Xeon oneDNN equals torch run there on every output
+    /// (scripts/interop/onednn_vs_torch.py). So: nearly all equal, the rest off by what a different
+    /// fp32 summation order gives (outputs near zero after cancellation move by several bf16 steps).
+    @Test(arguments: [576, 1536])
+    func oneDNNMatchesTorchWhereItRuns(width: Int) throws {
+        let x = Self.values(rows: 256, cols: width, salt: 1), w = Self.values(rows: 256, cols: width, salt: 2)
+        guard OneDNNLinear.isAvailable else {
+            let impl = OneDNNLinear.implementation
+            #expect(!impl.contains("amx") && !impl.contains("avx512_core_bf16") || ProcessInfo.processInfo.environment["SWIFTQUANT_BF16_GEMM"] == "own",
+                    "oneDNN has a native bf16 matmul (\(impl)) but is not used")
+            return
+        }
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/linear/bf16.safetensors")
+        let expected = try SafetensorsFile(url: url).floats("y_\(width)")
+        let ours = try #require(OneDNNLinear.apply(x, OneDNNLinear.PackedWeight(w)))
+        var differing = 0, farthest: Float = 0
+        let scale = expected.map(abs).max() ?? 1
+        for (a, b) in zip(ours.data, expected) where a.bitPattern != b.bitPattern {
+            differing += 1
+            farthest = max(farthest, abs(a - b))
+        }
+        print("oneDNN bf16 linear K=\(width) (\(OneDNNLinear.implementation)): \(expected.count - differing)/\(expected.count) equal the torch fixture")
+        #expect(Double(differing) <= 1e-3 * Double(expected.count))
+        #expect(farthest <= 1e-3 * scale, "an output is \(farthest) from torch's (outputs up to \(scale))")
+    }
+
+    /// One oneDNN thread per call: a row's result does not depend on how rows are split across workers.
+    @Test func oneDNNRowsDoNotDependOnTheSplit() throws {
+        guard OneDNNLinear.isAvailable else { return }
+        let x = Self.values(rows: 300, cols: 576, salt: 3), w = Self.values(rows: 96, cols: 576, salt: 4)
+        let packed = OneDNNLinear.PackedWeight(w)
+        let whole = try #require(OneDNNLinear.apply(x, packed))
+        for cut in [1, 37, 150, 299] {
+            let top = try #require(OneDNNLinear.apply(Matrix(rows: cut, cols: 576, data: Array(x.data[0..<(cut * 576)])), packed))
+            let bottom = try #require(OneDNNLinear.apply(Matrix(rows: 300 - cut, cols: 576, data: Array(x.data[(cut * 576)...])), packed))
+            #expect(top.data + bottom.data == whole.data, "split at row \(cut)")
+        }
+    }
 }
