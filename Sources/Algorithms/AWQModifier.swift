@@ -12,11 +12,12 @@ import Tensors
 /// itself). The best scales are folded in: balance W ← W·s, the smooth norm or Linear ← ·/s.
 ///
 /// Arithmetic follows 0.14: the scales of duo scaling are fp64 (w̄ is a float64 mean), the others
-/// fp32; candidate weights are rounded to the model dtype at the same points. One deviation: the
-/// loss forwards run in fp32 (the peer runs them in the model dtype), which scores candidates
-/// more exactly and lets the search use the fp32 GEMMs. Rows of every sample are used, as the
-/// peer does; the loss of a single-Linear parent is computed from the input Gram matrix
-/// (‖X Δᵀ‖² = Σ_r δ_r (XᵀX) δ_rᵀ), which is the same quantity without rerunning the Linear.
+/// fp32; candidate weights are rounded to the model dtype at the same points; the parent's outputs
+/// are computed in the model's arithmetic (the calibration forward's precision: bf16 for a bf16
+/// checkpoint) and each sample's squared error is rounded to it, as the peer's per-batch
+/// `mse_loss(reduction="sum")`. Rows of every sample are used, as the peer does. One deviation:
+/// the loss of a single-Linear parent (up_proj → down_proj) is computed in fp32 from the input
+/// Gram matrix (‖X Δᵀ‖² = Σ_r δ_r (XᵀX) δ_rᵀ), the same quantity without rerunning the Linear.
 ///
 /// The clipping search (not in llm-compressor): after the layer's mappings, for every quantized
 /// Linear except q/k (whose errors pass through the softmax) and every quantization group, the
@@ -409,6 +410,8 @@ struct LossFunction {
     let mapping: ScaleMapping
     let cache: AWQActivationCache
     let rope: RotaryEmbedding?
+    let precision: ForwardPrecision
+    let dtype: ComputeDType
     /// Reference outputs per cached batch (attention / MLP parents).
     let reference: [Matrix]
     /// The input Gram and the current weight (single-Linear parents).
@@ -419,11 +422,14 @@ struct LossFunction {
         self.mapping = mapping
         self.cache = cache
         self.rope = context.rope
+        precision = context.precision
+        dtype = context.dtype
         guard let role = mapping.balance.first else { throw AlgorithmError("AWQ: a mapping without balance layers") }
         switch mapping.parent {
         case .attention, .mlp:
             reference = try cache.inputs.map { batch in
-                guard let y = layer.forward(parent: mapping.parent, linear: role, input: batch.x, segments: batch.segments, rope: context.rope) else {
+                guard let y = layer.forward(parent: mapping.parent, linear: role, input: batch.x, segments: batch.segments, rope: context.rope,
+                                            precision: context.precision) else {
                     throw AlgorithmError("\(context.prefix)self_attn: AWQ needs the model's rotary embedding to rerun the attention block")
                 }
                 return y
@@ -459,22 +465,28 @@ struct LossFunction {
             for i in 0..<delta.count { sum += Double(product.data[i]) * Double(delta.data[i]) }
             return sum / (Double(cache.count) * Double(delta.rows))
         }
-        var total = 0.0
+        var layer = candidate
+        if precision == .bfloat16 {
+            for role in changed { layer[role].prepareForBFloat16() }
+        }
+        var total: Float = 0
         var elements = 0
         for (batch, y0) in zip(cache.inputs, reference) {
-            guard let y1 = candidate.forward(parent: mapping.parent, linear: role, input: batch.x, segments: batch.segments, rope: rope) else { return .nan }
-            // Per-sample sums, as the peer's per-batch mse_loss(reduction="sum") with batch size 1.
+            guard let y1 = layer.forward(parent: mapping.parent, linear: role, input: batch.x, segments: batch.segments, rope: rope,
+                                         precision: precision) else { return .nan }
+            // Per-sample sums rounded to the model dtype, as the peer's per-batch
+            // mse_loss(reduction="sum") with batch size 1, added in fp32.
             for segment in batch.segments {
                 var s = 0.0
                 for i in (segment.lowerBound * y0.cols)..<(segment.upperBound * y0.cols) {
                     let e = Double(y0.data[i] - y1.data[i])
                     s += e * e
                 }
-                total += s
+                total += dtype.round(Float(s))
             }
             elements += y0.count
         }
-        return elements > 0 ? total / Double(elements) : .nan
+        return elements > 0 ? Double(total / Float(elements)) : .nan
     }
 }
 
