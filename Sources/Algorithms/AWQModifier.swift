@@ -427,8 +427,10 @@ struct LossFunction {
         guard let role = mapping.balance.first else { throw AlgorithmError("AWQ: a mapping without balance layers") }
         switch mapping.parent {
         case .attention, .mlp:
+            var prepared = layer
+            if context.precision == .bfloat16 { prepared.prepareForBFloat16() }
             reference = try cache.inputs.map { batch in
-                guard let y = layer.forward(parent: mapping.parent, linear: role, input: batch.x, segments: batch.segments, rope: context.rope,
+                guard let y = prepared.forward(parent: mapping.parent, linear: role, input: batch.x, segments: batch.segments, rope: context.rope,
                                             precision: context.precision) else {
                     throw AlgorithmError("\(context.prefix)self_attn: AWQ needs the model's rotary embedding to rerun the attention block")
                 }

@@ -44,23 +44,33 @@ public struct Attention: Sendable {
         if let qNorm { q.data.withUnsafeMutableBufferPointer { qNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: heads, stride: qWidth, precision: precision) } }
         if let kNorm { k.data.withUnsafeMutableBufferPointer { kNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: kvHeads, stride: kvWidth, precision: precision) } }
         Profile.time("rope") {
-            for segment in segments where !segment.isEmpty {
-                var (cosTable, sinTable) = rope.tables(start: start, count: segment.count)
-                if precision == .bfloat16 {
-                    cosTable = cosTable.map { precision.round($0) }
-                    sinTable = sinTable.map { precision.round($0) }
-                }
-                cosTable.withUnsafeBufferPointer { c in
-                    sinTable.withUnsafeBufferPointer { s in
-                        q.data.withUnsafeMutableBufferPointer {
-                            RotaryEmbedding.apply($0.baseAddress! + segment.lowerBound * qWidth, rows: segment.count, heads: heads,
-                                                  dim: headDim, stride: qWidth, cos: c.baseAddress!, sin: s.baseAddress!,
-                                                  precision: precision)
+            let headDim = self.headDim, heads = self.heads, kvHeads = self.kvHeads
+            q.data.withUnsafeMutableBufferPointer { qb in
+                k.data.withUnsafeMutableBufferPointer { kb in
+                    let qBase = qb.baseAddress!, kBase = kb.baseAddress!
+                    // One table per distinct segment length (samples usually share one).
+                    var tables: [Int: (cos: [Float], sin: [Float])] = [:]
+                    for segment in segments where tables[segment.count] == nil {
+                        var (cosTable, sinTable) = rope.tables(start: start, count: segment.count)
+                        if precision == .bfloat16 {
+                            cosTable = cosTable.map { precision.round($0) }
+                            sinTable = sinTable.map { precision.round($0) }
                         }
-                        k.data.withUnsafeMutableBufferPointer {
-                            RotaryEmbedding.apply($0.baseAddress! + segment.lowerBound * kvWidth, rows: segment.count, heads: kvHeads,
-                                                  dim: headDim, stride: kvWidth, cos: c.baseAddress!, sin: s.baseAddress!,
-                                                  precision: precision)
+                        tables[segment.count] = (cosTable, sinTable)
+                    }
+                    // Segments cover disjoint rows: any order or split gives the same values.
+                    Parallel.forEach(segments.count) { index in
+                        let segment = segments[index]
+                        guard !segment.isEmpty, let (cosTable, sinTable) = tables[segment.count] else { return }
+                        cosTable.withUnsafeBufferPointer { c in
+                            sinTable.withUnsafeBufferPointer { s in
+                                RotaryEmbedding.apply(qBase + segment.lowerBound * qWidth, rows: segment.count, heads: heads,
+                                                      dim: headDim, stride: qWidth, cos: c.baseAddress!, sin: s.baseAddress!,
+                                                      precision: precision)
+                                RotaryEmbedding.apply(kBase + segment.lowerBound * kvWidth, rows: segment.count, heads: kvHeads,
+                                                      dim: headDim, stride: kvWidth, cos: c.baseAddress!, sin: s.baseAddress!,
+                                                      precision: precision)
+                            }
                         }
                     }
                 }
@@ -138,10 +148,17 @@ public struct MLP: Sendable {
         if precision == .bfloat16 {
             gate.data.withUnsafeMutableBufferPointer { gp in
                 up.data.withUnsafeBufferPointer { upp in
-                    VectorMath.silu(gp.baseAddress!, count: count)
-                    VectorMath.roundToBF16(gp.baseAddress!, count: count)
-                    VectorMath.multiply(gp.baseAddress!, upp.baseAddress!, count: count)
-                    VectorMath.roundToBF16(gp.baseAddress!, count: count)
+                    let g = gp.baseAddress!, u = upp.baseAddress!
+                    // Split in whole 16-lane vectors, so an element takes the same (SIMD or scalar
+                    // tail) path whatever the number of workers.
+                    Parallel.chunks((count + 15) / 16, minimumChunk: 1 << 12) { blocks in
+                        let lower = blocks.lowerBound * 16, length = min(count, blocks.upperBound * 16) - lower
+                        let gr = g + lower, ur = u + lower
+                        VectorMath.silu(gr, count: length)
+                        VectorMath.roundToBF16(gr, count: length)
+                        VectorMath.multiply(gr, ur, count: length)
+                        VectorMath.roundToBF16(gr, count: length)
+                    }
                 }
             }
             if inputsOnly {
@@ -154,8 +171,10 @@ public struct MLP: Sendable {
             gate.data.withUnsafeMutableBufferPointer { gp in
                 up.data.withUnsafeBufferPointer { upp in
                     let g = gp.baseAddress!, u = upp.baseAddress!
-                    Parallel.chunks(count, minimumChunk: 1 << 16) { range in
-                        VectorMath.swiglu(gate: g + range.lowerBound, up: u + range.lowerBound, count: range.count)
+                    // Whole 16-lane vectors per worker (see the bf16 branch).
+                    Parallel.chunks((count + 15) / 16, minimumChunk: 1 << 12) { blocks in
+                        let lower = blocks.lowerBound * 16, length = min(count, blocks.upperBound * 16) - lower
+                        VectorMath.swiglu(gate: g + lower, up: u + lower, count: length)
                     }
                 }
             }

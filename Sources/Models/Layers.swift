@@ -89,7 +89,14 @@ public struct RMSNorm: Sendable {
     public func callAsFunction(_ x: Matrix, precision: ForwardPrecision = .float32) -> Matrix {
         if precision == .bfloat16 {
             var out = x
-            out.data.withUnsafeMutableBufferPointer { applyInPlace($0.baseAddress!, rows: x.rows, heads: 1, stride: x.cols, precision: precision) }
+            let width = x.cols
+            out.data.withUnsafeMutableBufferPointer { op in
+                let base = op.baseAddress!
+                // Rows are independent: any split gives the same values.
+                Parallel.chunks(x.rows, minimumChunk: 64) { rows in
+                    applyInPlace(base + rows.lowerBound * width, rows: rows.count, heads: 1, stride: width, precision: precision)
+                }
+            }
             return out
         }
         var out = Matrix(rows: x.rows, cols: x.cols)

@@ -83,7 +83,7 @@ struct Bench: ParsableCommand {
             let ordered = best { _ = TorchBF16Linear.apply(x, packed) }
             let blas = best { _ = BLAS.linear(x, weight: w) }
             var onednn = "null", identical = "null"
-            if OneDNNLinear.isAvailable {
+            if OneDNNLinear.isSupported {
                 let weight = OneDNNLinear.PackedWeight(w)
                 let seconds = best { _ = OneDNNLinear.apply(x, weight) }
                 onednn = String(format: "%.1f", flop / seconds / 1e9)
