@@ -3,15 +3,15 @@ import Foundation
 
 /// bf16 Linears through oneDNN, the library PyTorch runs bf16 Linears with on a CPU: native bf16
 /// instructions (AMX tiles or AVX-512 BF16), fp32 accumulation, a bf16 result. Each call runs on
-/// one oneDNN thread and SwiftQuant splits the rows across its workers; with one thread a row's
-/// result does not depend on the split, so outputs are the same whatever the thread count.
+/// one oneDNN thread over a fixed block of `blockRows` rows, and SwiftQuant splits the blocks across
+/// its workers: a row's result then depends neither on the split nor on which other rows were
+/// batched with it, so outputs are the same whatever the thread count. (Calls of varying height
+/// did not have that property: oneDNN chooses its kernel blocking from the call's M, and a tiny
+/// Mistral layer batched against one sequence at a time differed in 37 of 6784 bf16 values.)
 ///
-/// Opt-in for now (`SWIFTQUANT_BF16_GEMM=onednn`), and then only when oneDNN has a native bf16
-/// matmul on this CPU (its implementation name says amx or avx512_core_bf16); otherwise
-/// `TorchBF16Linear` runs. Not the default yet: with it, one tiny-model test (a Mistral layer with
-/// a sliding window, batched against one sequence at a time) differs in 37 of 6784 bf16 hidden
-/// values although every Linear alone is row-for-row identical; until that is understood the
-/// default stays SwiftQuant's own kernel.
+/// Opt-in (`SWIFTQUANT_BF16_GEMM=onednn`), and then only when oneDNN has a native bf16 matmul on
+/// this CPU (its implementation name says amx or avx512_core_bf16); otherwise `TorchBF16Linear`
+/// runs, whose results are the same on every CPU.
 public enum OneDNNLinear {
     /// Whether oneDNN has a native bf16 matmul on this CPU.
     public static let isSupported: Bool = sq_dnnl_bf16_native() != 0
@@ -39,12 +39,21 @@ public enum OneDNNLinear {
         }
     }
 
+    /// Rows per oneDNN call. Every call has exactly this many rows (the last block of a matrix is
+    /// padded with zero rows): oneDNN picks its blocking from the call's shape, so a row's result
+    /// could otherwise depend on how many rows share its call — that is, on the thread count and on
+    /// which sequences were batched together.
+    public static let blockRows = 64
+
     /// y = x·Wᵀ in bf16 arithmetic (x rounded to bf16 first); nil when oneDNN failed.
     public static func apply(_ x: Matrix, _ weight: PackedWeight) -> Matrix? {
         precondition(x.cols == weight.inFeatures, "OneDNNLinear: input width \(x.cols) ≠ weight's \(weight.inFeatures)")
         let m = x.rows, n = weight.outFeatures, k = weight.inFeatures
         if m == 0 || n == 0 { return Matrix(rows: m, cols: n) }
-        // Each worker converts its rows to bf16, runs them, and widens its output rows.
+        let block = blockRows
+        let blocks = (m + block - 1) / block
+        // Each worker takes whole blocks: converts their rows to bf16, runs them one block per
+        // call, and widens the output rows.
         var y = Matrix(rows: m, cols: n)
         var failed = false
         x.data.withUnsafeBufferPointer { xp in
@@ -52,19 +61,24 @@ public enum OneDNNLinear {
                 y.data.withUnsafeMutableBufferPointer { yp in
                     let xs = xp.baseAddress!, b = bp.baseAddress!, ys = yp.baseAddress!
                     nonisolated(unsafe) var status: Int32 = 0
-                    Parallel.chunks(m, minimumChunk: 32) { rows in
-                        let a = UnsafeMutablePointer<UInt16>.allocate(capacity: rows.count * k)
-                        let c = UnsafeMutablePointer<UInt16>.allocate(capacity: rows.count * n)
+                    Parallel.chunks(blocks) { range in
+                        let a = UnsafeMutablePointer<UInt16>.allocate(capacity: block * k)
+                        let c = UnsafeMutablePointer<UInt16>.allocate(capacity: block * n)
                         defer {
                             a.deallocate()
                             c.deallocate()
                         }
-                        let source = xs + rows.lowerBound * k
-                        for i in 0..<(rows.count * k) { a[i] = FloatBits.floatToBF16(source[i]) }
-                        let s = sq_dnnl_bf16_linear(Int64(rows.count), Int64(n), Int64(k), a, Int64(k), b, c, Int64(n))
-                        if s != 0 { status = s }
-                        let target = ys + rows.lowerBound * n
-                        for i in 0..<(rows.count * n) { target[i] = FloatBits.bf16ToFloat(c[i]) }
+                        for index in range {
+                            let first = index * block
+                            let rows = min(block, m - first)
+                            let source = xs + first * k
+                            for i in 0..<(rows * k) { a[i] = FloatBits.floatToBF16(source[i]) }
+                            if rows < block { (a + rows * k).initialize(repeating: 0, count: (block - rows) * k) }
+                            let s = sq_dnnl_bf16_linear(Int64(block), Int64(n), Int64(k), a, Int64(k), b, c, Int64(n))
+                            if s != 0 { status = s }
+                            let target = ys + first * n
+                            for i in 0..<(rows * n) { target[i] = FloatBits.bf16ToFloat(c[i]) }
+                        }
                     }
                     failed = status != 0
                 }
