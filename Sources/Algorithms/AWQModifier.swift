@@ -192,7 +192,7 @@ public final class AWQModifier: LayerModifier {
         let xMean = cache.sum.map { $0 / count }
         let targets = schemed(mapping, context)
         let original = Dictionary(uniqueKeysWithValues: mapping.balance.map { ($0, layer[$0].weight) })
-        let wMean = settings.duoScaling == .off ? nil : Self.layerMeans(targets.map { (original[$0] ?? Matrix(rows: 0, cols: 0), context.assignments[$0]?.scheme.weights) }, width: xMean.count, dtype: d)
+        let wMean = settings.duoScaling == .off ? nil : Self.layerMeans(targets.compactMap { role in original[role].map { ($0, context.assignments[role]?.scheme.weights) } }, width: xMean.count, dtype: d)
         let loss = try LossFunction(mapping: mapping, cache: cache, layer: layer, gram: mapping.balance.first.flatMap { gram(for: $0, context)?.sum },
                                     context: context)
         var best: (loss: Double, scales: [Double])?
@@ -428,7 +428,7 @@ struct LossFunction {
         switch mapping.parent {
         case .attention, .mlp:
             var prepared = layer
-            if context.precision == .bfloat16 { prepared.prepareForBFloat16() }
+            if context.precision.isBFloat16 { prepared.prepareForBFloat16() }
             reference = try cache.inputs.map { batch in
                 guard let y = prepared.forward(parent: mapping.parent, linear: role, input: batch.x, segments: batch.segments, rope: context.rope,
                                             precision: context.precision) else {
@@ -468,7 +468,7 @@ struct LossFunction {
             return sum / (Double(cache.count) * Double(delta.rows))
         }
         var layer = candidate
-        if precision == .bfloat16 {
+        if precision.isBFloat16 {
             for role in changed { layer[role].prepareForBFloat16() }
         }
         var total: Float = 0
