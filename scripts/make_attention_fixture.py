@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Make Tests/Fixtures/attention/sdpa-bf16.safetensors: torch's CPU scaled_dot_product_attention
-(the kernel transformers' default "sdpa" attention uses, and so llm-compressor's bf16 calibration)
+(the kernel behind transformers' default "sdpa" attention; llm-compressor's calibration runs eager
+attention instead, see make_eager_attention_fixture.py)
 on random bf16 inputs with grouped KV heads, causal.
 
 usage:  "$(scripts/python-env.sh | tail -n1)" scripts/make_attention_fixture.py

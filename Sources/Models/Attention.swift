@@ -52,7 +52,7 @@ public struct Attention: Sendable {
                     var tables: [Int: (cos: [Float], sin: [Float])] = [:]
                     for segment in segments where tables[segment.count] == nil {
                         var (cosTable, sinTable) = rope.tables(start: start, count: segment.count)
-                        if precision == .bfloat16 {
+                        if precision.isBFloat16 {
                             cosTable = cosTable.map { precision.round($0) }
                             sinTable = sinTable.map { precision.round($0) }
                         }
@@ -145,7 +145,7 @@ public struct MLP: Sendable {
         var gate = Profile.time("gate_up") { gateProj(x, precision: precision) }
         let up = Profile.time("gate_up") { upProj(x, precision: precision) }
         let count = gate.count
-        if precision == .bfloat16 {
+        if precision.isBFloat16 {
             gate.data.withUnsafeMutableBufferPointer { gp in
                 up.data.withUnsafeBufferPointer { upp in
                     let g = gp.baseAddress!, u = upp.baseAddress!

@@ -41,7 +41,7 @@ public struct Linear: Sendable {
         var y: Matrix
         var input = x
         inputTransform?.apply(&input, path)
-        if precision == .bfloat16 && bias == nil {
+        if precision.isBFloat16 && bias == nil {
             // oneDNN where the CPU has native bf16 (torch's own library: fast and in its order),
             // otherwise SwiftQuant's emulation of oneDNN's order.
             if OneDNNLinear.isAvailable, let fast = OneDNNLinear.apply(input, dnnlWeight ?? OneDNNLinear.PackedWeight(weight)) {
@@ -87,7 +87,7 @@ public struct RMSNorm: Sendable {
     /// Normalizes every row of `x`. In bf16 the normalized row is rounded before the scale
     /// multiplies it and again after, as transformers' RMSNorm does for bf16 inputs.
     public func callAsFunction(_ x: Matrix, precision: ForwardPrecision = .float32) -> Matrix {
-        if precision == .bfloat16 {
+        if precision.isBFloat16 {
             var out = x
             let width = x.cols
             out.data.withUnsafeMutableBufferPointer { op in
@@ -125,7 +125,7 @@ public struct RMSNorm: Sendable {
             let wBase = wp.baseAddress!
             let tmp = UnsafeMutablePointer<Float>.allocate(capacity: width)
             defer { tmp.deallocate() }
-            guard precision == .bfloat16 else {
+            guard precision.isBFloat16 else {
                 for r in 0..<rows {
                     for h in 0..<heads {
                         let v = p + r * stride + h * width

@@ -58,7 +58,7 @@ public struct RotaryEmbedding: Sendable {
     public static func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, dim: Int, stride: Int,
                              cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, precision: ForwardPrecision = .float32) {
         let half = dim / 2
-        if precision == .bfloat16 {
+        if precision.isBFloat16 {
             // q·cos + rotate_half(q)·sin with each product and the sum rounded (cos/sin already bf16).
             for t in 0..<rows {
                 let c = cos + t * half, s = sin + t * half

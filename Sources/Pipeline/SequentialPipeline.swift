@@ -62,8 +62,9 @@ public struct SequentialPipeline {
         let dtype = try self.dtype
         let batchInfo = CalibrationBatch()
         let rope = RotaryEmbedding(dim: config.headDim, base: config.ropeTheta, scaling: config.ropeScaling)
-        // Calibrate with the checkpoint's own arithmetic (llm-compressor runs bf16 models in bf16).
-        let precision: ForwardPrecision = dtype == .bfloat16 ? .bfloat16 : .float32
+        // Calibrate with the checkpoint's own arithmetic (llm-compressor runs bf16 models in bf16) and
+        // with eager attention, which llm-compressor 0.14 forces for every calibration forward.
+        let precision = (dtype == .bfloat16 ? ForwardPrecision.bfloat16 : .float32).with(attention: .eager)
         let contexts = (0..<config.numLayers).map { index in
             layerContext(index, layout: layout, dtype: dtype, batch: batchInfo, rope: rope, precision: precision, progress: progress)
         }
@@ -155,7 +156,7 @@ public struct SequentialPipeline {
     private func pass(_ layer: DecoderLayer, _ batches: inout [Batch], keepOutputs: Bool, inputsOnly: Bool = false,
                       context: LayerContext, rope: RotaryEmbedding, precision: ForwardPrecision) throws {
         var layer = layer
-        if precision == .bfloat16 { layer.prepareForBFloat16() }
+        if precision.isBFloat16 { layer.prepareForBFloat16() }
         for b in batches.indices {
             context.batch.segments = batches[b].segments
             if keepOutputs {

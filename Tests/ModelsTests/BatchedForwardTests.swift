@@ -13,7 +13,7 @@ struct BatchedForwardTests {
         let lm = try CausalLM.load(directory)
         // Lengths around the fixtures' sliding window (64) and the kernel's query blocks.
         let sequences = [[5, 17, 200], Array((0..<70).map { ($0 * 37 + 11) % 256 }), Array((0..<33).map { ($0 * 13 + 2) % 256 })]
-        for precision in [ForwardPrecision.float32, .bfloat16] {
+        for precision in [ForwardPrecision.float32, .bfloat16].flatMap({ p in ForwardPrecision.Attention.allCases.map { p.with(attention: $0) } }) {
             var singles = try sequences.map { try lm.embed($0) }
             var stacked = Matrix(rows: sequences.reduce(0) { $0 + $1.count }, cols: lm.config.hiddenSize)
             var segments: [Range<Int>] = []
@@ -25,7 +25,7 @@ struct BatchedForwardTests {
             }
             for layer in lm.layers {
                 var prepared = layer
-                if precision == .bfloat16 { prepared.prepareForBFloat16() }
+                if precision.isBFloat16 { prepared.prepareForBFloat16() }
                 for s in singles.indices {
                     var none: [Float]? = nil, noneV: [Float]? = nil
                     prepared.forward(&singles[s], rope: lm.rope, start: 0, cacheKeys: &none, cacheValues: &noneV, precision: precision)
@@ -45,11 +45,10 @@ struct BatchedForwardTests {
                 }
             }
             print("batched \(name) \(precision): \(differing) of \(stacked.count) hidden values differ, max |Δ| \(worst) (max |h| \(scale))")
-            switch precision {
-            case .bfloat16:
+            if precision.isBFloat16 {
                 // SwiftQuant's own kernels: a row's arithmetic does not depend on the other rows.
-                #expect(differing == 0, "\(name) bf16: \(differing) of \(stacked.count) hidden values differ")
-            case .float32:
+                #expect(differing == 0, "\(name) bf16 \(precision.attention): \(differing) of \(stacked.count) hidden values differ")
+            } else {
                 // OpenBLAS picks its small-matrix kernel by the call's shape, which changes the
                 // summation order of tiny GEMMs (here K = 64); the results agree to rounding.
                 #expect(worst <= 1e-5 * scale, "\(name) fp32: max |Δ| \(worst) for max |h| \(scale)")
