@@ -8,6 +8,11 @@ struct SwiftQuant: ParsableCommand {
         MemoryTuning.reuseFreedMemory()
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments == ["--version"] { arguments = ["version"] }
+        // Environment settings are honoured or refused, never ignored.
+        for problem in [ProcessInfoCores.environmentProblem(), OneDNNLinear.environmentProblem()].compactMap({ $0 }) {
+            FileHandle.standardError.write(Data(("Error: " + problem + "\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

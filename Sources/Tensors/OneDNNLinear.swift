@@ -9,18 +9,46 @@ import Foundation
 /// did not have that property: oneDNN chooses its kernel blocking from the call's M, and a tiny
 /// Mistral layer batched against one sequence at a time differed in 37 of 6784 bf16 values.)
 ///
-/// Opt-in (`SWIFTQUANT_BF16_GEMM=onednn`), and then only when oneDNN has a native bf16 matmul on
-/// this CPU (its implementation name says amx or avx512_core_bf16); otherwise `TorchBF16Linear`
-/// runs, whose results are the same on every CPU.
+/// The default where oneDNN has a native bf16 matmul on this CPU (its implementation name says amx
+/// or avx512_core_bf16): it is torch's own arithmetic there and 2–4× faster than `TorchBF16Linear`.
+/// Elsewhere, or with `SWIFTQUANT_BF16_GEMM=portable`, `TorchBF16Linear` runs, whose results are
+/// the same on every CPU (oneDNN's differ between CPU kinds by a few outputs in 10^5, as torch's do).
 public enum OneDNNLinear {
     /// Whether oneDNN has a native bf16 matmul on this CPU.
     public static let isSupported: Bool = sq_dnnl_bf16_native() != 0
 
-    /// Whether bf16 Linears run through oneDNN in this process (`SWIFTQUANT_BF16_GEMM=onednn` on a
-    /// supported CPU).
-    public static let isAvailable: Bool = {
-        ProcessInfo.processInfo.environment["SWIFTQUANT_BF16_GEMM"] == "onednn" && isSupported
+    /// The bf16 Linear kernels `SWIFTQUANT_BF16_GEMM` selects.
+    public enum Choice: String, Sendable, CaseIterable {
+        /// oneDNN where it has native bf16, else the portable kernel (the default).
+        case auto
+        /// oneDNN; an error where it has no native bf16 on this CPU.
+        case onednn
+        /// `TorchBF16Linear` on every CPU (the same bits everywhere).
+        case portable
+    }
+
+    /// The choice in `SWIFTQUANT_BF16_GEMM` (unset or empty: `.auto`); nil when the value is not one
+    /// of `Choice`'s (`validateEnvironment()` says so).
+    public static let choice: Choice? = {
+        guard let text = ProcessInfo.processInfo.environment["SWIFTQUANT_BF16_GEMM"], !text.isEmpty else { return .auto }
+        return Choice(rawValue: text)
     }()
+
+    /// Whether bf16 Linears run through oneDNN in this process.
+    public static let isAvailable: Bool = (choice == .auto || choice == .onednn) && isSupported
+
+    /// A one-line message when `SWIFTQUANT_BF16_GEMM` is not usable as given: not a known value, or
+    /// `onednn` on a CPU without native bf16 in oneDNN. nil when fine.
+    public static func environmentProblem() -> String? {
+        guard let choice else {
+            let text = ProcessInfo.processInfo.environment["SWIFTQUANT_BF16_GEMM"] ?? ""
+            return "SWIFTQUANT_BF16_GEMM=\(text) is not one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))"
+        }
+        if choice == .onednn && !isSupported {
+            return "SWIFTQUANT_BF16_GEMM=onednn: oneDNN has no native bf16 matmul on this CPU (its implementation is \(implementation)); unset it or use portable"
+        }
+        return nil
+    }
 
     /// The oneDNN implementation of a bf16 matmul on this CPU (e.g. `brg:avx512_core_amx_bf16`).
     public static var implementation: String { String(cString: sq_dnnl_bf16_impl()) }

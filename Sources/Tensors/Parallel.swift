@@ -52,6 +52,14 @@ public enum ProcessInfoCores {
         return 2
         #endif
     }()
+
+    /// A one-line message when `SWIFTQUANT_THREADS` is set but not an integer in 1…1024 (it is
+    /// then not used); nil when unset or fine.
+    public static func environmentProblem() -> String? {
+        guard let text = ProcessInfo.processInfo.environment["SWIFTQUANT_THREADS"], !text.isEmpty else { return nil }
+        if let value = Int(text), (1...1024).contains(value) { return nil }
+        return "SWIFTQUANT_THREADS=\(text) is not an integer in 1…1024"
+    }
 }
 
 #if canImport(Glibc)
