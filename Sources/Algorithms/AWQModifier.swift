@@ -185,6 +185,9 @@ public final class AWQModifier: LayerModifier {
 
     // MARK: - Scale search
 
+    /// Diagnostics: SWIFTQUANT_AWQ_TRACE prints every grid point's loss to stderr.
+    static let trace = ProcessInfo.processInfo.environment["SWIFTQUANT_AWQ_TRACE"] != nil
+
     /// The best scales of one mapping over the grid.
     func searchScales(_ mapping: ScaleMapping, cache: AWQActivationCache, layer: DecoderLayer, context: LayerContext) throws -> [Double] {
         let d = context.dtype
@@ -204,6 +207,9 @@ public final class AWQModifier: LayerModifier {
                 candidate[role].weight = try Self.fakeQuantized(w0, scales: scales, args: args, dtype: d)
             }
             let value = loss.evaluate(candidate, changed: targets)
+            if Self.trace {
+                FileHandle.standardError.write(Data("AWQ \(context.prefix)\(mapping.smooth) ratio \(ratio) duo \(duo) loss \(value)\n".utf8))
+            }
             if value.isFinite, value < (best?.loss ?? .infinity) { best = (value, scales) }
         }
         guard let best else {

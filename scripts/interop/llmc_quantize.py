@@ -40,6 +40,8 @@ integer values identical) instead of bit for bit:
                         recipe awq_w4a16_g64); with down_proj ignored (stories260K) its mappings are
                         written out without up_proj -> down_proj, which llm-compressor 0.14 cannot
                         run when down_proj is unquantized (ZeroDivisionError)  (calibrated)
+  awq_w4a16_channel     the same with int4 sym channel weights: nothing but lm_head is ignored, so
+                        the up_proj -> down_proj mapping runs on stories260K too  (calibrated)
 There is no actorder "group" case: compressed-tensors 0.19 refuses actorder group/dynamic
 (QuantizationArgs.validate_actorder: "actorder='group' has been removed"), and llm-compressor 0.14's
 GPTQ accepts only weight/static (gptq/helpers.py apply_activation_ordering), so no 0.14 checkpoint has
@@ -114,6 +116,11 @@ ALGO_CASES = {
     # layer unquantized, llm-compressor 0.14 divides 0 by 0 (awq/base.py _compute_layer_means).
     "awq_w4a16_g64": ("groups", {"group_0": {"targets": ["Linear"], "weights": W4_SYM_G64}}, True, None,
                       {"modifier": "QuantizationModifier", "pre": [("AWQModifier", {})]}),
+    # The same with int4 channel weights: nothing is ignored but lm_head, so on stories260K (intermediate
+    # size 172) the up_proj -> down_proj mapping, whose grid-search parent is down_proj itself, runs too.
+    "awq_w4a16_channel": ("groups", {"group_0": {"targets": ["Linear"], "weights": {
+        "num_bits": 4, "type": "int", "symmetric": True, "strategy": "channel"}}}, True, None,
+        {"modifier": "QuantizationModifier", "pre": [("AWQModifier", {})]}),
 }
 AWQ_MAPPINGS_NO_DOWN_PROJ = [
     {"smooth_layer": "re:.*input_layernorm$", "balance_layers": ["re:.*q_proj$", "re:.*k_proj$", "re:.*v_proj$"]},

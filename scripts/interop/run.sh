@@ -9,7 +9,7 @@
 #                                 [--ppl-rtol X] [--ppl-rtol-act X] [--regen-refs] [--min-value-share X]
 #
 # Opt-in algorithm cases (GPTQ, SmoothQuant + GPTQ, AWQ: gptq_w4a16_g64, gptq_w4a16_g64_noact,
-# gptq_w4a16_g16_b32, gptq_w8a8_channel, sq08_gptq_w8a8, awq_w4a16_g64; `llmc_quantize.py --list-cases
+# gptq_w4a16_g16_b32, gptq_w8a8_channel, sq08_gptq_w8a8, awq_w4a16_g64, awq_w4a16_channel; `llmc_quantize.py --list-cases
 # --all`) are never in the default list (what scripts/test.sh and CI run); name them with --cases, e.g.
 #   scripts/interop/run.sh --models stories260K --cases gptq_w4a16_g64 --ppl none
 # Their result is compared with compare_checkpoints.py --algorithm: every scale bit-identical and at
