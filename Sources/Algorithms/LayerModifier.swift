@@ -22,10 +22,14 @@ public protocol LayerModifier: AnyObject {
     /// Whether the hooks read module outputs (then a calibration pass runs the layer to its end;
     /// otherwise a pass whose outputs are discarded stops after down_proj's input).
     var observesOutputs: Bool { get }
+    /// The attention arithmetic of the calibration forward the modifier's reference tool runs:
+    /// llm-compressor 0.14 forces `eager` (the default), msModelSlim runs transformers' `sdpa`.
+    var calibrationAttention: ForwardPrecision.Attention { get }
 }
 
 extension LayerModifier {
     public var observesOutputs: Bool { false }
+    public var calibrationAttention: ForwardPrecision.Attention { .eager }
 }
 
 /// Which scheme each Linear of the layer is quantized with.

@@ -10,12 +10,16 @@ public struct ExportContext: Sendable {
     public let sourceModelPath: URL?
     public let rank: Int
     public let worldSize: Int
+    /// The module-path prefix of the decoder layers (`model.layers.`), set by the pipeline: formats
+    /// that write the layers before the modules outside them (AscendV1) read it.
+    public var layerPathPrefix: String?
 
-    public init(saveDirectory: URL, sourceModelPath: URL?, rank: Int = 0, worldSize: Int = 1) {
+    public init(saveDirectory: URL, sourceModelPath: URL?, rank: Int = 0, worldSize: Int = 1, layerPathPrefix: String? = nil) {
         self.saveDirectory = saveDirectory
         self.sourceModelPath = sourceModelPath
         self.rank = rank
         self.worldSize = worldSize
+        self.layerPathPrefix = layerPathPrefix
     }
 }
 
@@ -55,13 +59,20 @@ public struct ExportModelSummary: Sendable {
     public let sideFiles: [URL]
     /// The recipe text to save beside the checkpoint, if any.
     public let recipe: String?
+    /// The token embedding's module path (`model.embed_tokens`).
+    public let embedTokensPath: String?
+    /// The output head's module path (`lm_head`); it has no tensor of its own when tied.
+    public let lmHeadPath: String?
 
-    public init(linearPaths: [String], sourceConfig: Data, dtype: ComputeDType, sideFiles: [URL], recipe: String?) {
+    public init(linearPaths: [String], sourceConfig: Data, dtype: ComputeDType, sideFiles: [URL], recipe: String?,
+                embedTokensPath: String? = nil, lmHeadPath: String? = nil) {
         self.linearPaths = linearPaths
         self.sourceConfig = sourceConfig
         self.dtype = dtype
         self.sideFiles = sideFiles
         self.recipe = recipe
+        self.embedTokensPath = embedTokensPath
+        self.lmHeadPath = lmHeadPath
     }
 }
 
@@ -132,6 +143,7 @@ public final class FormatRegistry: @unchecked Sendable {
         let registry = FormatRegistry()
         registry.register("compressed_tensors") { CompressedTensorsFormat(config: $0) }
         registry.register("compressed-tensors") { CompressedTensorsFormat(config: $0) }
+        registry.register("ascendv1_saver") { AscendV1Format(config: $0) }
         return registry
     }()
 

@@ -48,11 +48,12 @@ public struct CalibrationSet: Sendable {
     /// Reads calibration data (see the type's description). `start` applies to plain text only
     /// (nil = from the beginning); `chatTemplate` renders a record's `messages` as transformers'
     /// `apply_chat_template(messages, tokenize=False)` does (nil when the model has none).
-    /// `notes` receives one-line notes (unused record fields).
-    public static func load(file: URL, tokenizer: Tokenizer, count: Int, length: Int, start: DatasetStart?,
+    /// `notes` receives one-line notes (unused record fields). `count` nil takes every record of a
+    /// record file (as msModelSlim does); plain text needs a count.
+    public static func load(file: URL, tokenizer: Tokenizer, count requested: Int?, length: Int, start: DatasetStart?,
                             chatTemplate: ChatTemplate? = nil,
                             notes: (String) -> Void = { _ in }) throws -> CalibrationSet {
-        guard count > 0, length > 0 else {
+        guard (requested ?? 1) > 0, length > 0 else {
             throw PipelineError("calibration needs --samples and --seqlen greater than 0")
         }
         var isDirectory: ObjCBool = false
@@ -71,6 +72,7 @@ public struct CalibrationSet: Sendable {
                 throw PipelineError("--dataset-start applies to plain-text data; \(file.lastPathComponent) is a list of records (one sample each, in file order)")
             }
             let records = ext == "jsonl" ? try jsonlRecords(bytes, path: file.path) : try jsonRecords(bytes, path: file.path)
+            let count = requested ?? records.count
             guard records.count >= count else {
                 throw PipelineError("\(file.path): \(records.count) record(s); --samples \(count) needs \(count) (one sample per record): lower --samples or add records")
             }
@@ -96,6 +98,9 @@ public struct CalibrationSet: Sendable {
             throw PipelineError("\(file.path): calibration data is not valid UTF-8 at the chosen start")
         }
         let ids = tokenizer.encode(text)
+        guard let count = requested else {
+            throw PipelineError("\(file.path): plain-text calibration data needs a sample count (--samples N)")
+        }
         let (needed, overflow) = count.multipliedReportingOverflow(by: length)
         guard !overflow, ids.count >= needed else {
             let need = overflow ? "more than \(Int.max)" : "\(needed)"

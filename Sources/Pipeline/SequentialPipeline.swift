@@ -63,8 +63,10 @@ public struct SequentialPipeline {
         let batchInfo = CalibrationBatch()
         let rope = RotaryEmbedding(dim: config.headDim, base: config.ropeTheta, scaling: config.ropeScaling)
         // Calibrate with the checkpoint's own arithmetic (llm-compressor runs bf16 models in bf16) and
-        // with eager attention, which llm-compressor 0.14 forces for every calibration forward.
-        let precision = (dtype == .bfloat16 ? ForwardPrecision.bfloat16 : .float32).with(attention: .eager)
+        // the attention the modifiers' tool runs: eager for llm-compressor 0.14, which forces it for
+        // every calibration forward; sdpa for msModelSlim.
+        let attention = modifiers.first?.calibrationAttention ?? .eager
+        let precision = (dtype == .bfloat16 ? ForwardPrecision.bfloat16 : .float32).with(attention: attention)
         let contexts = (0..<config.numLayers).map { index in
             layerContext(index, layout: layout, dtype: dtype, batch: batchInfo, rope: rope, precision: precision, progress: progress)
         }
@@ -72,6 +74,8 @@ public struct SequentialPipeline {
         if needsData && (calibration?.samples.isEmpty ?? true) {
             throw PipelineError("\(modifiers.map(\.name).joined(separator: " + ")) needs calibration data for this scheme: give --dataset FILE --samples N --seqlen L")
         }
+        var context = context
+        if context.layerPathPrefix == nil { context.layerPathPrefix = architecture.layersPath + "." }
         try format.prepareExport(context: context)
         try format.processModuleTensors(prefix: architecture.embedTokensPath,
                                         module: try sourceModule(architecture.embedTokensPath, ["weight"]))
@@ -95,7 +99,8 @@ public struct SequentialPipeline {
         }
         try format.finalizeExport(model: ExportModelSummary(
             linearPaths: plan.linearPaths, sourceConfig: directory.configData, dtype: dtype,
-            sideFiles: directory.sideFiles, recipe: recipeText))
+            sideFiles: directory.sideFiles, recipe: recipeText,
+            embedTokensPath: architecture.embedTokensPath, lmHeadPath: architecture.lmHeadPath))
     }
 
     private func layerContext(_ index: Int, layout: LayerLayout, dtype: ComputeDType, batch: CalibrationBatch,

@@ -43,7 +43,10 @@ enum ModelSlimRecipeReader {
         let dataset = try spec.optional("dataset")?.string()
         guard let first = processes.first else { throw RecipeParser.noQuantization }
         let groups = processes.enumerated().map { (name: "group_\($0.offset)", scheme: $0.element.scheme) }
-        return Recipe(syntax: .modelSlimV1, groups: groups, ignore: first.ignore, save: save, dataset: dataset, text: text)
+        var recipe = Recipe(syntax: .modelSlimV1, groups: groups, ignore: first.ignore, save: save, dataset: dataset, text: text)
+        // msModelSlim's own arithmetic and calibration semantics, whatever the save format.
+        recipe.modifiers = [.modelSlimLinearQuant]
+        return recipe
     }
 
     /// The `linear_quant` processes in order; other process types are not supported yet.
@@ -65,9 +68,9 @@ enum ModelSlimRecipeReader {
     }
 
     /// Save types SwiftQuant writes (registered formats).
-    static let supportedSavers = ["compressed_tensors"]
-    /// msModelSlim's own savers: parsed (a run refuses those not registered as formats).
-    static let modelSlimSavers = ["ascendv1_saver", "mindie_format_saver"]
+    static let supportedSavers = ["compressed_tensors", "ascendv1_saver"]
+    /// msModelSlim's other savers: parsed (a run refuses those not registered as formats).
+    static let modelSlimSavers = ["ascendv1_saver_distributed", "mindie_format_saver"]
 
     /// A `save` entry: `{type, part_file_size, ext}`.
     private static func saveConfig(_ node: RecipeNode) throws -> FormatConfig {

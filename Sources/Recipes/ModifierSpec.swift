@@ -11,6 +11,9 @@ public enum ModifierSpec: Sendable, Equatable {
     case smoothQuant(SmoothQuantSpec)
     /// llm-compressor's AWQModifier (with SwiftQuant's optional clipping search).
     case awq(AWQSpec)
+    /// msModelSlim's `linear_quant` process: its min/max arithmetic, and static ranges observed
+    /// with fake quantization already active in the earlier Linears.
+    case modelSlimLinearQuant
 
     /// The recipe name of the modifier.
     public var name: String {
@@ -19,13 +22,14 @@ public enum ModifierSpec: Sendable, Equatable {
         case .gptq: "GPTQModifier"
         case .smoothQuant: "SmoothQuantModifier"
         case .awq: "AWQModifier"
+        case .modelSlimLinearQuant: "linear_quant"
         }
     }
 
     /// Whether the modifier needs calibration data whatever the scheme.
     public var needsCalibration: Bool {
         switch self {
-        case .quantization: false
+        case .quantization, .modelSlimLinearQuant: false
         case .gptq, .smoothQuant, .awq: true
         }
     }

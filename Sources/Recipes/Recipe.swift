@@ -28,7 +28,7 @@ public struct Recipe: Sendable {
     public var dataset: String?
     /// The recipe text as given (saved beside the checkpoint as recipe.yaml).
     public var text: String
-    /// The modifiers in recipe order (msModelSlim's linear_quant is a QuantizationModifier).
+    /// The modifiers in recipe order (msModelSlim's `linear_quant` processes: `.modelSlimLinearQuant`).
     public var modifiers: [ModifierSpec] = [.quantization]
 
     /// Creates a recipe value (normally made by `RecipeParser`).
@@ -53,9 +53,6 @@ extension Recipe {
     public func checkRunnable(formats: [String]) throws {
         if kvCacheScheme != nil {
             throw RecipeError.notSupportedYet(kvCacheSchemePath ?? "kv_cache_scheme", "KV-cache quantization")
-        }
-        if save.count > 1 {
-            throw RecipeError.notSupportedYet("spec.save[1]", "a second save target: SwiftQuant writes one output per run so far")
         }
         for group in groups {
             let name = "config group '\(group.name)'"

@@ -41,6 +41,8 @@ enum ModifierFactory {
             switch spec {
             case .quantization:
                 return QuantizationModifier()
+            case .modelSlimLinearQuant:
+                return ModelSlimLinearQuantModifier()
             case .gptq(let gptq):
                 return GPTQModifier(settings: .init(blockSize: gptq.blockSize, dampeningFraction: Float(gptq.dampeningFraction)))
             case .smoothQuant(let smooth):

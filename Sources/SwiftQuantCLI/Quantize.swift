@@ -63,11 +63,11 @@ struct Quantize: ParsableCommand {
     @Option(help: "Calibration data: plain text (cut into --samples windows of --seqlen tokens from the start), or .jsonl/.json records (one sample per record: text, prompt, inputs_pretokenized or messages). Default: the recipe's spec.dataset.")
     var dataset: String?
 
-    @Option(help: "Calibration samples (1…\(Limits.maxSamples)).")
-    var samples: Int = 64
+    @Option(help: "Calibration samples (1…\(Limits.maxSamples); default 64 windows of plain text, or every record of a .jsonl/.json file).")
+    var samples: Int?
 
-    @Option(help: "Tokens per calibration sample (at most the model's max_position_embeddings).")
-    var seqlen: Int = 512
+    @Option(help: "Tokens per calibration sample (at most the model's max_position_embeddings; default 512 for plain text; records are cut only when longer).")
+    var seqlen: Int?
 
     @Option(help: "Plain-text data only: where calibration text starts: 'start' (default), 'half' (the standard set C(n, L): after the first newline past the midpoint) or a byte offset.")
     var datasetStart: String?
@@ -80,6 +80,9 @@ struct Quantize: ParsableCommand {
 
     @Option(help: "Shard size limit in GiB for the weights (0 = one file; default: one file up to 50 GB). Overrides a recipe's part_file_size, with a note.")
     var partFileSize: Int?
+
+    @Option(help: "With several save targets (a recipe's save: list): 'shared' writes them all into --output, as msModelSlim does (default); 'separate' gives each its own subfolder named after its type.")
+    var saveLayout: String = "shared"
 
     @Option(help: "Evaluate perplexity before and after on this text file.")
     var evalData: String?
@@ -137,11 +140,14 @@ struct Quantize: ParsableCommand {
         if let groupSize, groupSize != -1, !(1...Limits.maxGroupSize).contains(groupSize) {
             throw CLIError("--group-size must be -1 (per channel) or 1…\(Limits.maxGroupSize), got \(groupSize)")
         }
-        guard (1...Limits.maxSamples).contains(samples) else {
+        if let samples, !(1...Limits.maxSamples).contains(samples) {
             throw CLIError("--samples must be 1…\(Limits.maxSamples), got \(samples)")
         }
-        guard (1...Limits.maxSequence).contains(seqlen) else {
+        if let seqlen, !(1...Limits.maxSequence).contains(seqlen) {
             throw CLIError("--seqlen must be 1…\(Limits.maxSequence), got \(seqlen)")
+        }
+        if FormatFanOut.Layout(rawValue: saveLayout) == nil {
+            throw CLIError("--save-layout must be \(FormatFanOut.Layout.allCases.map(\.rawValue).joined(separator: " or ")), got '\(saveLayout)'")
         }
         if let partFileSize, !(0...Limits.maxPartFileSize).contains(partFileSize) {
             throw CLIError("--part-file-size must be 0 (one file) … \(Limits.maxPartFileSize) GiB, got \(partFileSize)")
@@ -183,7 +189,9 @@ struct Quantize: ParsableCommand {
             }
             SignalCleanup.install()
             let out = try AtomicOutput(target: target, command: "quantize", source: directory.url)
-            let format = try FormatRegistry.shared.make(job.format)
+            let format: QuantFormat = job.formats.count == 1
+                ? try FormatRegistry.shared.make(job.formats[0])
+                : try FormatFanOut(configs: job.formats, layout: FormatFanOut.Layout(rawValue: saveLayout) ?? .shared)
             let pipeline = SequentialPipeline(directory: directory, plan: plan, calibration: calibration, recipeText: job.recipeText,
                                               modifiers: modifiers)
             do {
@@ -199,7 +207,7 @@ struct Quantize: ParsableCommand {
                 throw error
             }
             let summary = QuantizeSummary(plan: plan, output: out.target, seconds: Date().timeIntervalSince(start),
-                                          calibration: calibration, format: job.format)
+                                          calibration: calibration, formats: job.formats)
             var after: PerplexityResult? = nil
             if let evalData {
                 after = try evaluate(directory: try ModelDirectory(url: out.target), data: evalData, label: "quantized")
@@ -222,7 +230,8 @@ struct Quantize: ParsableCommand {
         var groups: [(name: String, scheme: QuantizationScheme)]
         var ignore: [String]
         var recipeText: String?
-        var format: FormatConfig
+        /// Save targets in order (at least one).
+        var formats: [FormatConfig]
         /// The recipe's `spec.dataset`.
         var recipeDataset: RecipeDataset?
         /// The modifiers in recipe order.
@@ -241,15 +250,15 @@ struct Quantize: ParsableCommand {
             }
             // msModelSlim's runner visits decoder layers only: lm_head is never quantized there.
             if parsed.syntax == .modelSlimV1, !ignoreList.contains("lm_head") { ignoreList.append("lm_head") }
-            var format = parsed.save.first ?? FormatConfig(type: "compressed_tensors", partFileSize: partFileSize)
-            if let partFileSize, let recipeSave = parsed.save.first {
-                if recipeSave.partFileSize != partFileSize {
-                    Terminal.note("note: --part-file-size \(partFileSize) replaces the recipe's save[0].part_file_size \(recipeSave.partFileSize.map(String.init) ?? "(unset)")")
+            var formats = parsed.save.isEmpty ? [FormatConfig(type: "compressed_tensors", partFileSize: partFileSize)] : parsed.save
+            if let partFileSize, !parsed.save.isEmpty {
+                for (index, recipeSave) in parsed.save.enumerated() where recipeSave.partFileSize != partFileSize {
+                    Terminal.note("note: --part-file-size \(partFileSize) replaces the recipe's save[\(index)].part_file_size \(recipeSave.partFileSize.map(String.init) ?? "(unset)")")
                 }
-                format = FormatConfig(type: recipeSave.type, partFileSize: partFileSize)
+                formats = parsed.save.map { FormatConfig(type: $0.type, partFileSize: partFileSize) }
             }
             let recipeDataset = parsed.dataset.map { RecipeDataset(name: $0, recipe: recipeURL) }
-            return Job(groups: parsed.groups, ignore: ignoreList, recipeText: parsed.text, format: format,
+            return Job(groups: parsed.groups, ignore: ignoreList, recipeText: parsed.text, formats: formats,
                        recipeDataset: recipeDataset, modifiers: parsed.modifiers)
         }
         guard let scheme else { throw CLIError("give --scheme or --recipe") }
@@ -282,7 +291,7 @@ struct Quantize: ParsableCommand {
         let modifiers = chosen.modifiers(gptq: gptq, smoothQuant: smoothQuant, awq: awq)
         let text = RecipeWriter.llmCompressorYAML(groups: [("group_0", resolved)], ignore: ignoreList, modifiers: modifiers)
         return Job(groups: [("group_0", resolved)], ignore: ignoreList, recipeText: text,
-                   format: FormatConfig(type: "compressed_tensors", partFileSize: partFileSize), modifiers: modifiers)
+                   formats: [FormatConfig(type: "compressed_tensors", partFileSize: partFileSize)], modifiers: modifiers)
     }
 
     /// The calibration samples, when the scheme or a modifier (`why`) needs them.
@@ -317,12 +326,16 @@ struct Quantize: ParsableCommand {
         }
         file = file.standardizedFileURL
         let maxPositions = directory.config.maxPositionEmbeddings
-        guard seqlen <= maxPositions else {
+        if let seqlen, seqlen > maxPositions {
             throw CLIError("--seqlen \(seqlen) exceeds the model's max_position_embeddings \(maxPositions)")
         }
+        // Records: every one (msModelSlim) unless --samples, cut only past the model's positions.
+        let isRecords = ["jsonl", "json"].contains(file.pathExtension.lowercased())
+        let count = samples ?? (isRecords ? nil : 64)
+        let length = seqlen ?? (isRecords ? maxPositions : 512)
         let tokenizer = try directory.tokenizer()
         let template = try ChatTemplate.load(modelDirectory: directory.url)
-        return try CalibrationSet.load(file: file, tokenizer: tokenizer, count: samples, length: seqlen,
+        return try CalibrationSet.load(file: file, tokenizer: tokenizer, count: count, length: length,
                                        start: datasetStart.flatMap(DatasetStart.init(argument:)),
                                        chatTemplate: template, notes: Terminal.note)
     }

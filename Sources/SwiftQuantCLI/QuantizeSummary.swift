@@ -12,7 +12,7 @@ struct QuantizeSummary {
     let output: URL
     let seconds: Double
     let calibration: CalibrationSet?
-    let format: FormatConfig
+    let formats: [FormatConfig]
 
     /// Quantized Linears per group name.
     var quantizedPerGroup: [(name: String, scheme: QuantizationScheme, count: Int)] {
@@ -58,7 +58,7 @@ struct QuantizeSummary {
         if let calibration {
             lines.append("  calibrated on \(calibration.count) sample(s), \(calibration.tokenCount) tokens")
         }
-        lines.append(String(format: "wrote %@ (%@, %.1f MB) in %.2f s", output.path, format.type,
+        lines.append(String(format: "wrote %@ (%@, %.1f MB) in %.2f s", output.path, formats.map(\.type).joined(separator: " + "),
                             Double(outputBytes) / 1e6, seconds))
         return lines
     }
@@ -67,7 +67,7 @@ struct QuantizeSummary {
     func json(before: PerplexityResult?, after: PerplexityResult?) throws -> String {
         var object: JSONObject = [
             "output": .string(output.path),
-            "format": .string(format.type),
+            "format": .string(formats.map(\.type).joined(separator: " + ")),
             "output_bytes": .int(outputBytes),
             "seconds": .double(seconds),
             "groups": .array(quantizedPerGroup.map { ["name": .string($0.name), "quantized": .int($0.count), "scheme": .string(Self.describe($0.scheme))] }),

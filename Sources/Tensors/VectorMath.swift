@@ -217,21 +217,10 @@ public enum VectorMath {
     @inlinable
     public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float,
                                count: Int, into out: UnsafeMutablePointer<Float>) {
-        var sumV = V(repeating: 0)
-        var i = 0
-        while i + 16 <= count {
-            let v = load(x + i)
-            sumV += v * v
-            i += 16
-        }
-        var sum = sumV.sum()
-        while i < count {
-            sum += x[i] * x[i]
-            i += 1
-        }
-        let variance = sum / Float(count)
+        // transformers: hidden.pow(2).mean(-1), summed in torch's order.
+        let variance = TorchRowSum.sum(x, count: count, squared: true) / Float(count)
         let inv = 1 / (variance + eps).squareRoot()
-        i = 0
+        var i = 0
         let invV = V(repeating: inv)
         while i + 16 <= count {
             store(load(weight + i) * (load(x + i) * invV), out + i)

@@ -1,0 +1,116 @@
+import Foundation
+import Models
+import Quantization
+import Tensors
+
+/// msModelSlim 26.1.0's `linear_quant` process (modelslim_v1), with its arithmetic
+/// (`ModelSlimArithmetic`) and its calibration semantics (formats.md §2, §2.7):
+///
+/// - weights are quantized once, with min/max qparams, before the calibration pass; from then on
+///   every quantized Linear computes with its fake-quantized weight, in this layer and (through the
+///   propagated hidden states) for every later layer;
+/// - a static per-tensor activation keeps a running min of mins and max of maxes over the
+///   calibration samples in order; each sample first updates the range, then is fake-quantized
+///   with the qparams of the range so far, and the Linear computes on that. So the ranges of later
+///   Linears are observed with quantization already active in the earlier ones, as msModelSlim's
+///   model-wise runner does; a plain float forward reproduces only 3 of 35 `input_scale`s of
+///   stories260K.
+///
+/// The calibration pass is therefore also the propagation: its outputs feed the next layer.
+/// Dynamic per-token activations and weight-only schemes need no data.
+public final class ModelSlimLinearQuantModifier: LayerModifier {
+    public var name: String { "linear_quant" }
+    /// The fake quantization is part of the calibration forward, not a change made after it.
+    public var changesForward: Bool { false }
+    /// msModelSlim runs transformers' default attention (`sdpa`).
+    public var calibrationAttention: ForwardPrecision.Attention { .sdpa }
+
+    private var weights: [LinearRole: QuantizedWeight] = [:]
+    private let ranges = RunningRanges()
+
+    /// A modifier for the plan's schemes.
+    public init() {}
+
+    public func needsCalibration(_ context: LayerContext) -> Bool {
+        InputActivationObservers.needed(context)
+    }
+
+    public func attach(to layer: inout DecoderLayer, context: LayerContext) throws {
+        weights = [:]
+        ranges.reset()
+        for role in LinearRole.allCases {
+            guard let assignment = context.assignments[role] else { continue }
+            if let args = assignment.scheme.weights {
+                let quantized = try ModelSlimArithmetic.quantizeWeight(layer[role].weight, args: args, dtype: context.dtype)
+                weights[role] = quantized
+                layer[role].weight = quantized.dequantized()
+            }
+            guard let input = assignment.scheme.inputActivations, !input.dynamic.isDynamic else { continue }
+            guard input.type == .int, input.resolvedStrategy == .tensor else {
+                throw AlgorithmError("\(context.path(role)): msModelSlim static activations are int per_tensor only (got \(input.type.rawValue) \(input.resolvedStrategy.rawValue))")
+            }
+            let batch = context.batch, dtype = context.dtype, ranges = self.ranges
+            let previous = layer[role].inputTransform
+            layer[role].inputTransform = InputTransform { x, path in
+                previous?.apply(&x, path)
+                ranges.observeAndFakeQuantize(&x, role: role, segments: batch.segments, args: input, dtype: dtype)
+            }
+        }
+    }
+
+    public func apply(to layer: inout DecoderLayer, result: inout LayerQuantization, context: LayerContext) throws {
+        for role in LinearRole.allCases {
+            guard let assignment = context.assignments[role] else { continue }
+            if let args = assignment.scheme.weights, result.weights[role] == nil {
+                result.weights[role] = try weights[role] ?? ModelSlimArithmetic.quantizeWeight(layer[role].weight, args: args, dtype: context.dtype)
+            }
+            if let input = assignment.scheme.inputActivations, !input.dynamic.isDynamic,
+               let q = ranges.qparams(role, args: input, dtype: context.dtype) {
+                result.inputQParams[role] = q
+            }
+        }
+        weights = [:]
+        ranges.reset()
+    }
+}
+
+/// Running min of mins / max of maxes per Linear over the calibration samples, in order.
+final class RunningRanges: @unchecked Sendable {
+    // Updated from the hooks on the pipeline's thread (one Linear at a time).
+    private var ranges: [LinearRole: (min: Float, max: Float)] = [:]
+    private let lock = NSLock()
+
+    func reset() {
+        lock.lock(); defer { lock.unlock() }
+        ranges = [:]
+    }
+
+    func qparams(_ role: LinearRole, args: QuantizationArgs, dtype: ComputeDType) -> QParams? {
+        lock.lock(); defer { lock.unlock() }
+        guard let r = ranges[role] else { return nil }
+        return ModelSlimArithmetic.qparams(min: r.min, max: r.max, bits: args.numBits, symmetric: args.symmetric, dtype: dtype)
+    }
+
+    /// For each sample (row range) in order: fold its min/max into the range, then fake-quantize
+    /// its rows with the qparams of the range so far.
+    func observeAndFakeQuantize(_ x: inout Matrix, role: LinearRole, segments: [Range<Int>], args: QuantizationArgs, dtype: ComputeDType) {
+        let width = x.cols
+        let parts = segments.isEmpty ? [0..<x.rows] : segments
+        lock.lock(); defer { lock.unlock() }
+        x.data.withUnsafeMutableBufferPointer { xp in
+            guard let base = xp.baseAddress else { return }
+            for segment in parts {
+                let start = base + segment.lowerBound * width, count = segment.count * width
+                var lo = Float.infinity, hi = -Float.infinity
+                for i in 0..<count {
+                    lo = Swift.min(lo, start[i])
+                    hi = Swift.max(hi, start[i])
+                }
+                let r = ranges[role].map { (Swift.min($0.min, lo), Swift.max($0.max, hi)) } ?? (lo, hi)
+                ranges[role] = r
+                let q = ModelSlimArithmetic.qparams(min: r.0, max: r.1, bits: args.numBits, symmetric: args.symmetric, dtype: dtype)
+                ModelSlimArithmetic.fakeQuantize(start, count: count, q, bits: args.numBits, dtype: dtype)
+            }
+        }
+    }
+}
