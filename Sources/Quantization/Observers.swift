@@ -101,58 +101,6 @@ public enum WeightObserverKind: Sendable {
     }
 }
 
-/// fp32 sum of contiguous values in the order of torch's CPU sum over an inner dimension
-/// (`cascade_sum` → `vectorized_inner_sum` → `row_sum` with 4-way ILP → `multi_row_sum` with 4
-/// cascade levels), as torch 2.13 runs it here: 8-lane (AVX2) float vectors; a bf16 tensor is
-/// loaded 16 elements at a time, its two 8-lane halves added first. Checked bit for bit against
-/// torch.sum. Ties between bf16-rounded sums decide the mse observer's choices, so the order matters.
-public enum TorchSum {
-    typealias Lanes = SIMD8<Float>
-
-    public static func contiguous(_ x: UnsafePointer<Float>, count: Int, bfloat16Input: Bool) -> Float {
-        let width = bfloat16Input ? 16 : 8
-        let loads = count / width
-        let raw = UnsafeRawPointer(x)
-        func load(_ v: Int) -> Lanes {
-            let first = raw.loadUnaligned(fromByteOffset: v * width * 4, as: Lanes.self)
-            return bfloat16Input ? first + raw.loadUnaligned(fromByteOffset: (v * width + 8) * 4, as: Lanes.self) : first
-        }
-        var total: Float = 0
-        if loads > 0 {
-            // row_sum: rows of 4 consecutive loads through multi_row_sum, leftovers into column 0.
-            let rows = loads / 4
-            let levelPower = max(4, (rows <= 2 ? 1 : Int.bitWidth - (rows - 1).leadingZeroBitCount) / 4)
-            let levelStep = 1 << levelPower, levelMask = levelStep - 1
-            let lanes = withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 16) { acc -> Lanes in
-                acc.initialize(repeating: .zero)                          // acc[level * 4 + column]
-                var i = 0
-                while i + levelStep <= rows {
-                    for _ in 0..<levelStep {
-                        for k in 0..<4 { acc[k] += load(i * 4 + k) }
-                        i += 1
-                    }
-                    for j in 1..<4 {
-                        for k in 0..<4 { acc[j * 4 + k] += acc[(j - 1) * 4 + k]; acc[(j - 1) * 4 + k] = .zero }
-                        if i & (levelMask << (j * levelPower)) != 0 { break }
-                    }
-                }
-                while i < rows {
-                    for k in 0..<4 { acc[k] += load(i * 4 + k) }
-                    i += 1
-                }
-                for j in 1..<4 { for k in 0..<4 { acc[k] += acc[j * 4 + k] } }
-                for v in (rows * 4)..<loads { acc[0] += load(v) }
-                return ((acc[0] + acc[1]) + acc[2]) + acc[3]
-            }
-            for k in (loads * width)..<count { total += x[k] }
-            for lane in 0..<8 { total += lanes[lane] }
-        } else {
-            for k in 0..<count { total += x[k] }
-        }
-        return total
-    }
-}
-
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -218,7 +218,7 @@ public enum VectorMath {
     public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float,
                                count: Int, into out: UnsafeMutablePointer<Float>) {
         // transformers: hidden.pow(2).mean(-1), summed in torch's order.
-        let variance = TorchRowSum.sum(x, count: count, squared: true) / Float(count)
+        let variance = TorchSum.contiguous(x, count: count, squared: true) / Float(count)
         let inv = 1 / (variance + eps).squareRoot()
         var i = 0
         let invV = V(repeating: inv)
