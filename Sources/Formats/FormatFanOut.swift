@@ -17,13 +17,12 @@ public final class FormatFanOut: QuantFormat {
     public let formats: [(config: FormatConfig, format: QuantFormat)]
     public let layout: Layout
 
-    /// Fans out to `formats`; with `.separate` their types must differ.
+    /// Fans out to `formats`, whose types must differ (the same type twice would write the same
+    /// files twice).
     public init(_ formats: [(config: FormatConfig, format: QuantFormat)], layout: Layout) throws {
-        if layout == .separate {
-            var seen: Set<String> = []
-            for (config, _) in formats where !seen.insert(config.type).inserted {
-                throw QuantizationError("save type '\(config.type)' is listed twice: separate output folders need different types")
-            }
+        var seen: Set<String> = []
+        for (config, _) in formats where !seen.insert(config.type).inserted {
+            throw QuantizationError("save type '\(config.type)' is listed twice: each save target needs its own type")
         }
         self.formats = formats
         self.layout = layout

@@ -72,6 +72,10 @@ extension Recipe {
                 }
             }
         }
+        var seen: Set<String> = []
+        for (index, target) in save.enumerated() where !seen.insert(target.type).inserted {
+            throw RecipeError("'spec.save[\(index)].type' \(target.type) is listed twice: each save target needs its own type")
+        }
         for (index, target) in save.enumerated() where !formats.contains(target.type) {
             throw RecipeError.unsupportedValue("spec.save[\(index)].type", target.type, supported: formats)
         }

@@ -187,11 +187,11 @@ struct Quantize: ParsableCommand {
             if let evalData {
                 before = try evaluate(directory: directory, data: evalData, label: "source")
             }
-            SignalCleanup.install()
-            let out = try AtomicOutput(target: target, command: "quantize", source: directory.url)
             let format: QuantFormat = job.formats.count == 1
                 ? try FormatRegistry.shared.make(job.formats[0])
                 : try FormatFanOut(configs: job.formats, layout: FormatFanOut.Layout(rawValue: saveLayout) ?? .shared)
+            SignalCleanup.install()
+            let out = try AtomicOutput(target: target, command: "quantize", source: directory.url)
             let pipeline = SequentialPipeline(directory: directory, plan: plan, calibration: calibration, recipeText: job.recipeText,
                                               modifiers: modifiers)
             do {

@@ -71,11 +71,11 @@ struct RecipeFieldTests {
         expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o").path,
                                               "--recipe", kv.path]),
                            mentioning: ["kv_cache_scheme' (KV-cache quantization) is not supported yet"])
-        let twoSaves = Self.staticSlim.replacingOccurrences(of: "      part_file_size: 4", with: "      part_file_size: 4\n    - type: ascendv1_saver")
+        let twoSaves = Self.staticSlim.replacingOccurrences(of: "      part_file_size: 4", with: "      part_file_size: 4\n    - type: compressed_tensors")
         let saves = try Self.write(twoSaves, "saves.yaml", in: dir)
         expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o").path,
                                               "--recipe", saves.path]),
-                           mentioning: ["'spec.save[1]' (a second save target"])
+                           mentioning: ["'spec.save[1].type' compressed_tensors is listed twice"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["kv.yaml", "saves.yaml"])
     }
 
@@ -94,8 +94,14 @@ struct RecipeFieldTests {
         #expect(calibration?["samples"] as? Int == 3)
         #expect((calibration?["tokens"] as? Int ?? 0) < 3 * 20, "short records stay short: \(ok.stdout)")
         #expect(summary?["quantized"] as? Int == 35)
+        // Without --samples a record file gives every record (as msModelSlim does); more than it holds is refused.
+        let all = try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("all").path,
+                                     "--scheme", "W8A8_STATIC", "--dataset", records.path, "--json"])
+        #expect(all.status == 0, "\(all.stderr)")
+        let allSummary = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any]
+        #expect((allSummary?["calibration"] as? [String: Any])?["samples"] as? Int == 3)
         expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o2").path,
-                                              "--scheme", "W8A8_STATIC", "--dataset", records.path]),
+                                              "--scheme", "W8A8_STATIC", "--dataset", records.path, "--samples", "64"]),
                            mentioning: ["3 record(s); --samples 64 needs 64"])
     }
 }
