@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "Safetensors"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Tokenizers"]),
-        .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "Pipeline", "Formats", "Models", "Quantization", "Safetensors", "Tensors"]),
+        .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "Pipeline", "Formats", "JSON", "Models", "Quantization", "Recipes", "Safetensors", "Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["JSON", "Models", "Evaluation", "Safetensors", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]

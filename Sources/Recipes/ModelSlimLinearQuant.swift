@@ -15,7 +15,13 @@ struct ModelSlimLinearQuant {
     init(_ node: RecipeNode) throws {
         let map = try node.mapping(allowed: Self.keys)
         let qconfig = try map.required("qconfig").mapping(allowed: ["act", "weight"])
-        let weights = try ModelSlimQConfig.weight(qconfig.required("weight"))
+        let weightNode = try qconfig.required("weight")
+        let weights = try ModelSlimQConfig.weight(weightNode)
+        // msModelSlim's linear_quant arithmetic (divisor 127, signed offsets) is built for int
+        // weights only; its fp8 weight path is refused here, before any work, by the field's name.
+        if weights.type == .float {
+            throw RecipeError.notSupportedYet(weightNode.childPath("dtype"), "fp8 weights in msModelSlim's linear_quant arithmetic")
+        }
         let inputs = try qconfig.optional("act").flatMap(ModelSlimQConfig.activation)
         let include = try map["include"]?.strings() ?? ["*"]
         guard !include.isEmpty else {

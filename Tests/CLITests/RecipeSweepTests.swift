@@ -58,14 +58,26 @@ struct RecipeSweepTests {
             let name = file.lastPathComponent
             #expect(result.status < 128, "\(name): terminated by a signal (\(result.status))")
             if result.status == 0 {
-                // The output implements the recipe: its config groups are in quantization_config.
-                let config = try Data(contentsOf: out.appendingPathComponent("config.json"))
-                let object = try JSONSerialization.jsonObject(with: config) as? [String: Any]
-                let quantization = object?["quantization_config"] as? [String: Any]
-                let groups = quantization?["config_groups"] as? [String: Any] ?? [:]
-                #expect(!groups.isEmpty, "\(name): exit 0 without config groups")
+                // The output implements the recipe: a compressed-tensors output has its config groups in
+                // quantization_config; an AscendV1 output (config.json without quantization_config, as
+                // msModelSlim writes it) describes quantized tensors in quant_model_description.json.
+                let description = out.appendingPathComponent("quant_model_description.json")
+                var groupCount = 0
+                if FileManager.default.fileExists(atPath: description.path) {
+                    let object = try JSONSerialization.jsonObject(with: try Data(contentsOf: description)) as? [String: Any]
+                    let types = Set((object ?? [:]).compactMap { key, value in key.hasSuffix(".weight") ? value as? String : nil })
+                    #expect(!types.subtracting(["FLOAT"]).isEmpty, "\(name): exit 0 without a quantized weight in \(description.lastPathComponent)")
+                    groupCount = types.subtracting(["FLOAT"]).count
+                } else {
+                    let config = try Data(contentsOf: out.appendingPathComponent("config.json"))
+                    let object = try JSONSerialization.jsonObject(with: config) as? [String: Any]
+                    let quantization = object?["quantization_config"] as? [String: Any]
+                    let groups = quantization?["config_groups"] as? [String: Any] ?? [:]
+                    #expect(!groups.isEmpty, "\(name): exit 0 without config groups")
+                    groupCount = groups.count
+                }
                 #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(".swiftquant-output.json").path))
-                outcomes.append((name, .output(groups: groups.count)))
+                outcomes.append((name, .output(groups: groupCount)))
             } else {
                 let line = result.errorLine
                 #expect(!line.contains("\n"), "\(name): more than one error line: \(line)")
