@@ -26,14 +26,7 @@ import Tensors
 /// `auto_clip` does with a token subsample; here every calibration token counts.
 public final class AWQModifier: LayerModifier {
     /// llm-compressor's `duo_scaling`.
-    public enum DuoScaling: String, Sendable, Equatable, CaseIterable {
-        /// Activations and weights (`true`, the default).
-        case on = "true"
-        /// Activations only (`false`).
-        case off = "false"
-        /// Half the grid each way (`both`).
-        case both
-    }
+    public typealias DuoScaling = AWQDuoScaling
 
     /// The clipping search's settings (AutoAWQ's `auto_clip` defaults).
     public struct Clip: Sendable, Equatable {
@@ -369,13 +362,7 @@ public final class AWQModifier: LayerModifier {
             let factor = 1 - Float(step) / Float(clip.grid)
             var limits = amax
             for i in limits.indices { limits[i] = d.round(amax[i] * factor) }
-            var clamped = w
-            for r in 0..<rows {
-                for g in 0..<groups {
-                    let limit = limits[r * groups + g]
-                    for c in (g * groupWidth)..<((g + 1) * groupWidth) { clamped[r, c] = min(max(clamped[r, c], -limit), limit) }
-                }
-            }
+            let clamped = Self.clamped(w, limits: limits, groupWidth: groupWidth)
             let q = try WeightQuantizer.quantize(clamped, args: observed, dtype: d).dequantized()
             for i in 0..<(rows * cols) { delta.data[i] = w.data[i] - q.data[i] }
             for g in 0..<groups {
@@ -399,14 +386,23 @@ public final class AWQModifier: LayerModifier {
                 }
             }
         }
-        var clipped = w
-        for r in 0..<rows {
-            for g in 0..<groups {
-                let limit = bestLimit[r * groups + g]
-                for c in (g * groupWidth)..<((g + 1) * groupWidth) { clipped[r, c] = min(max(clipped[r, c], -limit), limit) }
+        layer[role].weight = Self.clamped(w, limits: bestLimit, groupWidth: groupWidth)
+    }
+
+    /// `w` with every value of quantization group (row r, group g) clamped to ±limits[r·groups + g].
+    static func clamped(_ w: Matrix, limits: [Float], groupWidth: Int) -> Matrix {
+        var out = w
+        let groups = w.cols / groupWidth
+        out.data.withUnsafeMutableBufferPointer { p in
+            for r in 0..<w.rows {
+                for g in 0..<groups {
+                    let limit = limits[r * groups + g]
+                    let start = r * w.cols + g * groupWidth
+                    for i in start..<(start + groupWidth) { p[i] = min(max(p[i], -limit), limit) }
+                }
             }
         }
-        layer[role].weight = clipped
+        return out
     }
 }
 

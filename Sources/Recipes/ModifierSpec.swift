@@ -87,11 +87,7 @@ public struct SmoothQuantSpec: Sendable, Equatable {
 /// GPTQModel, which llm-compressor lacks (`apply_clip`, `clip_n_grid`, `clip_max_shrink`).
 public struct AWQSpec: Sendable, Equatable {
     /// `duo_scaling`: true, false or "both".
-    public enum DuoScaling: String, Sendable, Equatable, CaseIterable {
-        case on = "true"
-        case off = "false"
-        case both
-    }
+    public typealias DuoScaling = AWQDuoScaling
 
     /// A mapping as a recipe writes it (`smooth_layer`, `balance_layers`).
     public struct Mapping: Sendable, Equatable {

@@ -46,41 +46,39 @@ enum ModifierFactory {
             case .gptq(let gptq):
                 return GPTQModifier(settings: .init(blockSize: gptq.blockSize, dampeningFraction: Float(gptq.dampeningFraction)))
             case .smoothQuant(let smooth):
-                let architecture = config.architecture.declaration
-                let layout = config.layout
-                let mappings = try smooth.mappings.map { list in
-                    try list.map { mapping in
-                        do {
-                            return try ScaleMappingResolver.resolve(balance: mapping.balance, smooth: mapping.smooth, parent: .balance,
-                                                                    architecture: architecture, layout: layout, layers: config.numLayers)
-                        } catch let error as AlgorithmError {
-                            throw CLIError("SmoothQuantModifier.mappings: \(error.description)")
-                        }
-                    }
+                let mappings = try resolved(smooth.mappings, field: "SmoothQuantModifier.mappings") { mapping in
+                    try ScaleMappingResolver.resolve(balance: mapping.balance, smooth: mapping.smooth, parent: .balance,
+                                                     architecture: config.architecture.declaration, layout: config.layout,
+                                                     layers: config.numLayers)
                 }
                 let algorithm: SmoothQuantModifier.Algorithm = smooth.algorithm == .smoothquant ? .smoothquant : .logEqualization
                 return SmoothQuantModifier(settings: .init(strength: smooth.smoothingStrength, algorithm: algorithm,
                                                            mappings: mappings, ignore: try smooth.ignore.map(ModulePattern.init)))
             case .awq(let awq):
-                let architecture = config.architecture.declaration
-                let layout = config.layout
-                let mappings = try awq.mappings.map { list in
-                    try list.compactMap { mapping in
-                        do {
-                            return try ScaleMappingResolver.resolveIfCompatible(balance: mapping.balance, smooth: mapping.smooth, parent: nil,
-                                                                                architecture: architecture, layout: layout, layers: config.numLayers)
-                        } catch let error as AlgorithmError {
-                            throw CLIError("AWQModifier.mappings: \(error.description)")
-                        }
-                    }
+                // Shape-incompatible mappings are skipped, as llm-compressor does (v_proj → o_proj under GQA).
+                let mappings = try resolved(awq.mappings, field: "AWQModifier.mappings") { mapping in
+                    try ScaleMappingResolver.resolveIfCompatible(balance: mapping.balance, smooth: mapping.smooth, parent: nil,
+                                                                 architecture: config.architecture.declaration, layout: config.layout,
+                                                                 layers: config.numLayers)
                 }
-                let duo: AWQModifier.DuoScaling = switch awq.duoScaling {
-                case .on: .on
-                case .off: .off
-                case .both: .both
-                }
-                return AWQModifier(settings: .init(mappings: mappings, duoScaling: duo, gridSize: awq.nGrid,
+                return AWQModifier(settings: .init(mappings: mappings, duoScaling: awq.duoScaling, gridSize: awq.nGrid,
                                                    clip: awq.applyClip ? .init(grid: awq.clipNGrid, maxShrink: awq.clipMaxShrink) : nil))
+            }
+        }
+    }
+
+    /// A recipe's mappings resolved against the model's architecture (nil = the declared ones);
+    /// `resolve` returns nil for a mapping to skip. A mapping the architecture cannot serve is a
+    /// one-line error naming the recipe field.
+    private static func resolved<Mapping>(_ list: [Mapping]?, field: String,
+                                          _ resolve: (Mapping) throws -> ScaleMapping?) throws -> [ScaleMapping]? {
+        try list.map { mappings in
+            try mappings.compactMap { mapping in
+                do {
+                    return try resolve(mapping)
+                } catch let error as AlgorithmError {
+                    throw CLIError("\(field): \(error.description)")
+                }
             }
         }
     }
