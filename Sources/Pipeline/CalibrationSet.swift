@@ -45,6 +45,9 @@ public struct CalibrationSet: Sendable {
     /// The record fields that hold a sample's text, in msModelSlim's and llm-compressor's names.
     public static let textFields = ["text", "prompt", "inputs_pretokenized"]
 
+    /// Largest calibration file read (it is read whole; 64 samples of 512 tokens need a few MB).
+    public static let maxFileBytes: Int64 = 1 << 30
+
     /// Reads calibration data (see the type's description). `start` applies to plain text only
     /// (nil = from the beginning); `chatTemplate` renders a record's `messages` as transformers'
     /// `apply_chat_template(messages, tokenize=False)` does (nil when the model has none).
@@ -59,6 +62,15 @@ public struct CalibrationSet: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw PipelineError("\(file.path): no such calibration file")
+        }
+        // Checked before reading: a FIFO or device would block or never end, and the whole file is
+        // read into memory.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file.resolvingSymlinksInPath().path)
+        guard (attributes?[.type] as? FileAttributeType) == .typeRegular else {
+            throw PipelineError("\(file.path): not a regular file (calibration data is a text, .jsonl or .json file)")
+        }
+        if let size = (attributes?[.size] as? NSNumber)?.int64Value, size > Self.maxFileBytes {
+            throw PipelineError("\(file.path): \(size) bytes, more than the \(Self.maxFileBytes >> 30) GiB calibration data may have: keep the samples you need (e.g. head -n N for records)")
         }
         guard let bytes = FileManager.default.contents(atPath: file.path) else {
             throw PipelineError("\(file.path): cannot read the calibration data")

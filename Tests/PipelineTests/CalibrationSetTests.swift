@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Models
 import Pipeline
 import Testing
@@ -99,6 +102,26 @@ struct CalibrationSetTests {
         let tail = tok.encode(String(decoding: bytes[(newline + 1)...], as: UTF8.self))
         #expect(half.samples == [Array(tail[0..<50]), Array(tail[50..<100]), Array(tail[100..<150])])
         #expect(half.samples != fromStart.samples)
+    }
+
+    /// Checked before any read: a FIFO would block forever, an oversize file would be read whole.
+    @Test func fifosAndOversizeFilesAreRefusedBeforeReading() throws {
+        let tok = try Self.tokenizer()
+        let text = try Self.file("calib.jsonl", "{\"text\": \"a b c\"}\n")
+        let fifo = text.deletingLastPathComponent().appendingPathComponent("pipe.jsonl")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        #expect(Self.error { _ = try CalibrationSet.load(file: fifo, tokenizer: tok, count: 1, length: 8, start: nil) }
+            .contains("pipe.jsonl: not a regular file"))
+        // A sparse file one byte over the limit: its size is checked, its bytes are never read.
+        let big = text.deletingLastPathComponent().appendingPathComponent("big.txt")
+        #expect(FileManager.default.createFile(atPath: big.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: big)
+        try handle.truncate(atOffset: UInt64(CalibrationSet.maxFileBytes) + 1)
+        try handle.close()
+        let message = Self.error { _ = try CalibrationSet.load(file: big, tokenizer: tok, count: 1, length: 8, start: nil) }
+        #expect(message.contains("\(CalibrationSet.maxFileBytes + 1) bytes, more than the 1 GiB"), "\(message)")
+        #expect(!message.contains("\n"))
+        try FileManager.default.removeItem(at: text.deletingLastPathComponent())
     }
 
     @Test func shortfallsAreOneLineErrors() throws {
