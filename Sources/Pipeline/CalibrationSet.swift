@@ -59,14 +59,14 @@ public struct CalibrationSet: Sendable {
         guard (requested ?? 1) > 0, length > 0 else {
             throw PipelineError("calibration needs --samples and --seqlen greater than 0")
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        // One look at the file (symlinks followed) before any read: a FIFO or device would block or
+        // never end, and the whole file is read into memory.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file.resolvingSymlinksInPath().path)
+        let type = attributes?[.type] as? FileAttributeType
+        guard let type, type != .typeDirectory else {
             throw PipelineError("\(file.path): no such calibration file")
         }
-        // Checked before reading: a FIFO or device would block or never end, and the whole file is
-        // read into memory.
-        let attributes = try? FileManager.default.attributesOfItem(atPath: file.resolvingSymlinksInPath().path)
-        guard (attributes?[.type] as? FileAttributeType) == .typeRegular else {
+        guard type == .typeRegular else {
             throw PipelineError("\(file.path): not a regular file (calibration data is a text, .jsonl or .json file)")
         }
         if let size = (attributes?[.size] as? NSNumber)?.int64Value, size > Self.maxFileBytes {

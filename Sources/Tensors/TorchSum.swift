@@ -22,6 +22,7 @@ public enum TorchSum {
             if squared { second *= second }
             return first + second
         }
+        func value(_ k: Int) -> Float { squared ? x[k] * x[k] : x[k] }
         var total: Float = 0
         if loads > 0 {
             // row_sum: rows of 4 consecutive loads through multi_row_sum, leftovers into column 0.
@@ -49,19 +50,18 @@ public enum TorchSum {
                 for v in (rows * 4)..<loads { acc[0] += load(v) }
                 return ((acc[0] + acc[1]) + acc[2]) + acc[3]
             }
-            for k in (loads * width)..<count { total += squared ? x[k] * x[k] : x[k] }
+            for k in (loads * width)..<count { total += value(k) }
             for lane in 0..<8 { total += lanes[lane] }
         } else if count < 8 {
             // Fewer values than one fp32 vector: torch's scalar_inner_sum, i.e. row_sum with 4
             // partial sums over rows of 4 values, the leftovers added to the first, then the four
             // partials in order: ((((x0 + x4) + x5) + x6) + x1) + x2) + x3 for 7 values.
-            func value(_ k: Int) -> Float { squared ? x[k] * x[k] : x[k] }
             var partial: (Float, Float, Float, Float) = count >= 4 ? (value(0), value(1), value(2), value(3)) : (0, 0, 0, 0)
             for k in (count >= 4 ? 4 : 0)..<count { partial.0 += value(k) }
             total = ((partial.0 + partial.1) + partial.2) + partial.3
         } else {
             // A bf16 row of 8–15 values: no whole 16-value load, the tail alone, left to right.
-            for k in 0..<count { total += squared ? x[k] * x[k] : x[k] }
+            for k in 0..<count { total += value(k) }
         }
         return total
     }

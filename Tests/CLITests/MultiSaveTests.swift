@@ -20,16 +20,14 @@ import Testing
               part_file_size: 4
             - type: compressed_tensors
         """
-        let url = dir.appendingPathComponent("two-saves.yaml")
-        try Data(text.utf8).write(to: url)
-        return url
+        return try RecipeFieldTests.write(text, "two-saves.yaml", in: dir)
     }
 
     @Test func bothFormatsIntoOneFolder() throws {
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
-        let r = try CLIRunner.run(["quantize", "--model", CLIRunner.shared.appendingPathComponent("models/stories260K").path,
+        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories,
                                    "--recipe", try Self.recipe(in: dir).path, "--output", out.path])
         #expect(r.status == 0, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
@@ -48,7 +46,7 @@ import Testing
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
-        let r = try CLIRunner.run(["quantize", "--model", CLIRunner.shared.appendingPathComponent("models/stories260K").path,
+        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories,
                                    "--recipe", try Self.recipe(in: dir).path, "--output", out.path, "--save-layout", "separate"])
         #expect(r.status == 0, "\(r.stderr)")
         let ascend = Set(try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("ascendv1_saver").path))
@@ -60,7 +58,7 @@ import Testing
     }
 
     @Test func badLayoutIsOneLine() throws {
-        let r = try CLIRunner.run(["quantize", "--model", CLIRunner.shared.appendingPathComponent("models/stories260K").path,
+        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories,
                                    "--scheme", "W8A16", "--output", "/tmp/never-written-\(UUID().uuidString)", "--save-layout", "nested"])
         expectCleanFailure(r, mentioning: ["--save-layout", "shared", "separate"])
     }

@@ -108,7 +108,13 @@ struct CalibrationSetTests {
     @Test func fifosAndOversizeFilesAreRefusedBeforeReading() throws {
         let tok = try Self.tokenizer()
         let text = try Self.file("calib.jsonl", "{\"text\": \"a b c\"}\n")
-        let fifo = text.deletingLastPathComponent().appendingPathComponent("pipe.jsonl")
+        defer { try? FileManager.default.removeItem(at: text.deletingLastPathComponent()) }
+        let folder = text.deletingLastPathComponent()
+        #expect(Self.error { _ = try CalibrationSet.load(file: folder.appendingPathComponent("missing.jsonl"), tokenizer: tok, count: 1, length: 8, start: nil) }
+            .contains("missing.jsonl: no such calibration file"))
+        #expect(Self.error { _ = try CalibrationSet.load(file: folder, tokenizer: tok, count: 1, length: 8, start: nil) }
+            .contains("no such calibration file"))
+        let fifo = folder.appendingPathComponent("pipe.jsonl")
         #expect(mkfifo(fifo.path, 0o600) == 0)
         #expect(Self.error { _ = try CalibrationSet.load(file: fifo, tokenizer: tok, count: 1, length: 8, start: nil) }
             .contains("pipe.jsonl: not a regular file"))
@@ -121,7 +127,6 @@ struct CalibrationSetTests {
         let message = Self.error { _ = try CalibrationSet.load(file: big, tokenizer: tok, count: 1, length: 8, start: nil) }
         #expect(message.contains("\(CalibrationSet.maxFileBytes + 1) bytes, more than the 1 GiB"), "\(message)")
         #expect(!message.contains("\n"))
-        try FileManager.default.removeItem(at: text.deletingLastPathComponent())
     }
 
     @Test func shortfallsAreOneLineErrors() throws {
