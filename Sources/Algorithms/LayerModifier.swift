@@ -103,6 +103,8 @@ public struct LayerQuantization: Sendable {
     public var weights: [LinearRole: QuantizedWeight] = [:]
     /// Static input-activation qparams by Linear.
     public var inputQParams: [LinearRole: QParams] = [:]
+    /// The layer's quantized KV cache, when one was calibrated.
+    public var kvCache: QuantizedKVCache?
 
     /// An empty result.
     public init() {}

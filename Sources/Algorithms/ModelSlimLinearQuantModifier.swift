@@ -18,10 +18,18 @@ import Tensors
 ///
 /// The calibration pass is therefore also the propagation: its outputs feed the next layer.
 /// Dynamic per-token activations and weight-only schemes need no data.
+///
+/// With `deploysFakeQuantization` (msModelSlim's runner when a `dynamic_cache` process follows),
+/// the layer is re-run after calibration with the final fake-quantized Linears (static inputs at
+/// their final qparams, dynamic per-token inputs fake-quantized per token): that pass feeds the
+/// later processes and the next layer.
 public final class ModelSlimLinearQuantModifier: LayerModifier {
     public var name: String { "linear_quant" }
-    /// The fake quantization is part of the calibration forward, not a change made after it.
-    public var changesForward: Bool { false }
+    /// The fake quantization is part of the calibration forward, not a change made after it —
+    /// unless the final fake-quantized layer is deployed for a re-run.
+    public var changesForward: Bool { deploysFakeQuantization }
+    /// Whether `apply` leaves the final fake quantization installed for a re-run of the layer.
+    public let deploysFakeQuantization: Bool
     /// msModelSlim runs transformers' default attention (`sdpa`).
     public var calibrationAttention: ForwardPrecision.Attention { .sdpa }
 
@@ -29,7 +37,9 @@ public final class ModelSlimLinearQuantModifier: LayerModifier {
     private let ranges = RunningRanges()
 
     /// A modifier for the plan's schemes.
-    public init() {}
+    public init(deploysFakeQuantization: Bool = false) {
+        self.deploysFakeQuantization = deploysFakeQuantization
+    }
 
     public func needsCalibration(_ context: LayerContext) -> Bool {
         InputActivationObservers.needed(context)
@@ -68,9 +78,48 @@ public final class ModelSlimLinearQuantModifier: LayerModifier {
                let q = ranges.qparams(role, args: input, dtype: context.dtype) {
                 result.inputQParams[role] = q
             }
+            if deploysFakeQuantization { try deploy(role, assignment: assignment, layer: &layer, result: result, context: context) }
         }
         weights = [:]
         ranges.reset()
+    }
+}
+
+extension ModelSlimLinearQuantModifier {
+    /// Installs the final fake quantization of one Linear: its quantized weight, and its inputs at
+    /// their final static qparams (or per token when dynamic).
+    func deploy(_ role: LinearRole, assignment: LinearAssignment, layer: inout DecoderLayer, result: LayerQuantization,
+                context: LayerContext) throws {
+        if let weight = result.weights[role] { layer[role].weight = weight.dequantized() }
+        guard let input = assignment.scheme.inputActivations else { return }
+        let dtype = context.dtype, bits = input.numBits
+        if input.dynamic.isDynamic {
+            guard input.resolvedStrategy == .token, input.type == .int else {
+                throw AlgorithmError("\(context.path(role)): msModelSlim dynamic activations are int per_token only")
+            }
+            layer[role].inputTransform = InputTransform { x, _ in
+                let width = x.cols
+                x.data.withUnsafeMutableBufferPointer { buffer in
+                    guard let base = buffer.baseAddress else { return }
+                    for r in 0..<x.rows {
+                        let row = base + r * width
+                        var lo = Float.infinity, hi = -Float.infinity
+                        for c in 0..<width { lo = Swift.min(lo, row[c]); hi = Swift.max(hi, row[c]) }
+                        let q = ModelSlimArithmetic.qparams(min: lo, max: hi, bits: bits, symmetric: input.symmetric, dtype: dtype)
+                        ModelSlimArithmetic.fakeQuantize(row, count: width, q, bits: bits, dtype: dtype)
+                    }
+                }
+            }
+            return
+        }
+        guard let q = result.inputQParams[role] else { return }
+        layer[role].inputTransform = InputTransform { x, _ in
+            let count = x.count
+            x.data.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                ModelSlimArithmetic.fakeQuantize(base, count: count, q, bits: bits, dtype: dtype)
+            }
+        }
     }
 }
 

@@ -42,6 +42,8 @@ public final class AscendV1Format: QuantFormatBase {
     private var written: Set<String> = []
     private var modelQuantType = "Unknown"
     private var groupSize = 0
+    /// "C8" once a quantized KV cache was written.
+    private var kvCacheType: String?
 
     /// A writer for `config` (`part_file_size` in GiB, default 4).
     public init(config: FormatConfig) {
@@ -59,13 +61,30 @@ public final class AscendV1Format: QuantFormatBase {
         written = []
         modelQuantType = "Unknown"
         groupSize = 0
+        kvCacheType = nil
     }
 
     public override func buildModuleHandlerMap() -> [String: Handler] {
         ["QuantizedLinear": { [unowned self] prefix, module in
             guard case .quantizedLinear(let linear) = module else { return }
             try self.writeQuantizedLinear(prefix: prefix, linear)
+        }, "KVCache": { [unowned self] _, module in
+            guard case .kvCache(let cache) = module else { return }
+            try self.writeKVCache(cache)
         }]
+    }
+
+    /// C8: `k_proj.kv_cache_scale` / `kv_cache_offset` and the v_proj pair, F32 (kvHeads·headDim,),
+    /// zero offsets (symmetric), described "C8".
+    private func writeKVCache(_ cache: QuantizedKVCache) throws {
+        guard cache.convention == .modelSlim, cache.args.type == .int, cache.args.numBits == 8 else {
+            throw QuantizationError("\(cache.attentionPath): the AscendV1 writer stores the KV cache as C8 (int8 per channel, msModelSlim's dynamic_cache process); this \(cache.args.type.rawValue)\(cache.args.numBits) per-\(cache.args.resolvedStrategy.rawValue) KV cache (kv_cache_scheme) is written by compressed_tensors only")
+        }
+        for (path, scales) in [(cache.keyProjectionPath, cache.keyScales), (cache.valueProjectionPath, cache.valueScales)] {
+            try add(f32(path + ".kv_cache_scale", [scales.count], scales), "C8")
+            try add(f32(path + ".kv_cache_offset", [scales.count], [Float](repeating: 0, count: scales.count)), "C8")
+        }
+        kvCacheType = "C8"
     }
 
     public override func onFloatModule(prefix: String, module: ExportModule) throws {
@@ -181,6 +200,10 @@ public final class AscendV1Format: QuantFormatBase {
         deferred = []
         _ = try writer.finish()
         var root = description
+        if let kvCacheType {
+            root.append(key: "kv_cache_type", value: .string(kvCacheType))
+            root.append(key: "kv_quant_type", value: .string(kvCacheType))
+        }
         root.append(key: "version", value: "1.0.0")
         root.append(key: "model_quant_type", value: .string(modelQuantType))
         root.append(key: "metadata", value: .object(JSONObject()))

@@ -11,6 +11,8 @@ public final class CompressedTensorsFormat: QuantFormatBase {
     private var writer: ShardedSafetensorsWriter?
     private var groups: [String: QuantizationScheme] = [:]
     private var quantizedPaths: Set<String> = []
+    /// The KV-cache scheme, once an attention module's k_scale / v_scale were written.
+    private var kvCacheArgs: QuantizationArgs?
 
     public init(config: FormatConfig) {
         self.config = config
@@ -24,13 +26,30 @@ public final class CompressedTensorsFormat: QuantFormatBase {
                                               options: .transformers(baseName: "model", maxShardBytes: limit))
         groups = [:]
         quantizedPaths = []
+        kvCacheArgs = nil
     }
 
     public override func buildModuleHandlerMap() -> [String: Handler] {
         ["QuantizedLinear": { [unowned self] prefix, module in
             guard case .quantizedLinear(let linear) = module else { return }
             try self.writeQuantizedLinear(prefix: prefix, linear)
+        }, "KVCache": { [unowned self] _, module in
+            guard case .kvCache(let cache) = module else { return }
+            try self.writeKVCache(cache)
         }]
+    }
+
+    /// `<attn>.k_scale` / `v_scale`, shape (1,), in the model dtype (llm-compressor 0.14).
+    private func writeKVCache(_ cache: QuantizedKVCache) throws {
+        guard cache.convention == .compressedTensors, cache.keyScales.count == 1, cache.valueScales.count == 1 else {
+            throw QuantizationError("\(cache.attentionPath): compressed-tensors stores one k_scale and one v_scale per attention module; this per-channel KV cache (msModelSlim's dynamic_cache, C8) is written by ascendv1_saver only")
+        }
+        if let kvCacheArgs, kvCacheArgs != cache.args {
+            throw QuantizationError("\(cache.attentionPath): one kv_cache_scheme per checkpoint")
+        }
+        kvCacheArgs = cache.args
+        try add(floatTensor(cache.attentionPath + ".k_scale", [1], cache.keyScales, cache.dtype))
+        try add(floatTensor(cache.attentionPath + ".v_scale", [1], cache.valueScales, cache.dtype))
     }
 
     public override func onFloatModule(prefix: String, module: ExportModule) throws {
@@ -114,7 +133,7 @@ public final class CompressedTensorsFormat: QuantFormatBase {
         _ = try writer.finish()
         let ignore = model.linearPaths.filter { !quantizedPaths.contains($0) }
         let ordered = groups.keys.sorted { $0.localizedStandardCompare($1) == .orderedAscending }.map { ($0, groups[$0]!) }
-        let quantization = QuantizationConfigJSON.config(groups: ordered, ignore: ignore)
+        let quantization = QuantizationConfigJSON.config(groups: ordered, ignore: ignore, kvCache: kvCacheArgs)
         // As transformers writes it: json.dumps(config, indent=2, sort_keys=True) of the loaded dict.
         guard let source = try? JSONParser.parse(model.sourceConfig), case .object(var members) = source.deduplicatingKeys() else {
             throw QuantizationError("source config.json is not a JSON object")

@@ -29,12 +29,15 @@ public enum ExportModule: Sendable {
     case float(path: String, tensors: [WritableTensor])
     /// A quantized Linear.
     case quantizedLinear(QuantizedLinear)
+    /// An attention module's quantized KV cache (its key/value scales).
+    case kvCache(QuantizedKVCache)
 
     /// The module path.
     public var path: String {
         switch self {
         case .float(let path, _): return path
         case .quantizedLinear(let linear): return linear.path
+        case .kvCache(let cache): return cache.attentionPath
         }
     }
 
@@ -43,6 +46,7 @@ public enum ExportModule: Sendable {
         switch self {
         case .float: return "float"
         case .quantizedLinear: return "QuantizedLinear"
+        case .kvCache: return "KVCache"
         }
     }
 }

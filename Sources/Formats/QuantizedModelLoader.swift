@@ -8,8 +8,10 @@ import Tensors
 /// Loads a model for evaluation: a plain checkpoint as is, or a compressed-tensors checkpoint with its
 /// weights dequantized on load and its input activations fake-quantized as transformers does.
 public enum QuantizedModelLoader {
-    /// Loads `directory`, dequantizing compressed tensors when config.json carries a quantization_config.
+    /// Loads `directory`, dequantizing compressed tensors when config.json carries a quantization_config,
+    /// or with the Ascend runtime's arithmetic when it is an AscendV1 checkpoint.
     public static func load(_ directory: ModelDirectory) throws -> CausalLM {
+        if AscendV1ModelLoader.isAscendV1(directory) { return try AscendV1ModelLoader.load(directory) }
         guard let config = try CompressedTensorsConfig(configData: directory.configData) else {
             return try CausalLM.load(directory)
         }
@@ -25,13 +27,44 @@ public enum QuantizedModelLoader {
             let transform = try ActivationFakeQuant.transform(args: input, path: path, weights: weights, dtype: dtype)
             _ = model.withLinear(at: path) { $0.inputTransform = transform }
         }
+        if let kv = config.kvCache {
+            for index in model.layers.indices {
+                model.layers[index].attention.kvTransform = try kvTransform(args: kv, attention: model.layers[index].attention.path,
+                                                                            weights: weights)
+            }
+        }
         return model
+    }
+
+    /// The fake quantization of one attention module's keys and values with its stored k_scale /
+    /// v_scale (fp32 arithmetic, as the other activations here).
+    static func kvTransform(args: QuantizationArgs, attention path: String, weights: SafetensorsCheckpoint) throws -> KVTransform {
+        guard args.resolvedStrategy == .tensor, !args.dynamic.isDynamic else {
+            throw QuantizationError("config.json: kv_cache_scheme with strategy '\(args.resolvedStrategy.rawValue)'\(args.dynamic.isDynamic ? " (dynamic)" : "") is not supported in evaluation (only static per-tensor)")
+        }
+        var scales: [Float] = []
+        for name in [path + ".k_scale", path + ".v_scale"] {
+            guard weights.tensorNames.contains(name) else {
+                throw QuantizationError("config.json has a kv_cache_scheme but the checkpoint has no \(name)")
+            }
+            guard let scale = try weights.floats(name).first, scale.isFinite, scale > 0 else {
+                throw QuantizationError("\(name) must hold one positive finite scale")
+            }
+            scales.append(scale)
+        }
+        let keyScale = scales[0], valueScale = scales[1]
+        return KVTransform { keys, values in
+            QuantizedKVCache.fakeQuantize(&keys, scales: [keyScale], args: args, convention: .compressedTensors, dtype: .float32)
+            QuantizedKVCache.fakeQuantize(&values, scales: [valueScale], args: args, convention: .compressedTensors, dtype: .float32)
+        }
     }
 }
 
 /// The parts of `quantization_config` a reader needs.
 struct CompressedTensorsConfig {
     let matcher: SchemeMatcher
+    /// `kv_cache_scheme`, when the checkpoint quantizes its KV cache.
+    let kvCache: QuantizationArgs?
 
     /// nil when config.json has no compressed-tensors quantization_config.
     init?(configData: Data) throws {
@@ -60,6 +93,7 @@ struct CompressedTensorsConfig {
             parsed.append((name, try scheme.validated()))
         }
         matcher = try SchemeMatcher(groups: parsed, ignore: Self.strings(q["ignore"]) ?? [])
+        kvCache = try Self.args(q["kv_cache_scheme"], key: "kv_cache_scheme")
     }
 
     /// The strings of an array of strings; nil for anything else.

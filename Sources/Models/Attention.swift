@@ -18,6 +18,14 @@ public struct Attention: Sendable {
 
     /// Observes key/value states (after RoPE for keys) of every forward call: used by KV-cache calibration.
     public var kvObserver: KVObserver?
+    /// Transforms key/value states before attention reads or caches them: KV-cache fake quantization.
+    public var kvTransform: KVTransform?
+
+    /// The attention module's path (`model.layers.0.self_attn`): q_proj's parent.
+    public var path: String {
+        guard let dot = qProj.path.lastIndex(of: ".") else { return qProj.path }
+        return String(qProj.path[..<dot])
+    }
 
     /// Runs attention for `x` (T × hidden) whose first row sits at `start`; appends to `cache` when given.
     func callAsFunction(_ x: Matrix, rope: RotaryEmbedding, start: Int, cache: inout [Float]?, cachedValues: inout [Float]?,
@@ -38,7 +46,7 @@ public struct Attention: Sendable {
         let tokens = x.rows
         var q = Profile.time("qkv") { qProj(x, precision: precision) }
         var k = Profile.time("qkv") { kProj(x, precision: precision) }
-        let v = Profile.time("qkv") { vProj(x, precision: precision) }
+        var v = Profile.time("qkv") { vProj(x, precision: precision) }
         let qWidth = heads * headDim
         let kvWidth = kvHeads * headDim
         if let qNorm { q.data.withUnsafeMutableBufferPointer { qNorm.applyInPlace($0.baseAddress!, rows: tokens, heads: heads, stride: qWidth, precision: precision) } }
@@ -76,7 +84,8 @@ public struct Attention: Sendable {
                 }
             }
         }
-        kvObserver?.observe(keys: k, values: v, path: qProj.path)
+        kvObserver?.observe(keys: k, values: v, path: path)
+        kvTransform?.apply(&k, &v)
         var keys = k.data
         var values = v.data
         if cache != nil {
@@ -111,21 +120,6 @@ public struct Attention: Sendable {
             }
         }
         return Profile.time("o") { oProj(attended, precision: precision) }
-    }
-}
-
-/// Receives a layer's key states (after RoPE) and value states, each T × kvHeads·headDim.
-public struct KVObserver: Sendable {
-    /// Called once per forward with the keys, the values and the layer's q_proj path.
-    public let observe: @Sendable (Matrix, Matrix, String) -> Void
-
-    /// Wraps a closure.
-    public init(_ observe: @escaping @Sendable (Matrix, Matrix, String) -> Void) {
-        self.observe = observe
-    }
-
-    func observe(keys: Matrix, values: Matrix, path: String) {
-        observe(keys, values, path)
     }
 }
 

@@ -16,7 +16,9 @@ public struct QuantizationPlan: Sendable {
     public let warnings: [String]
 
     /// Resolves targets and ignore entries against `config`'s module tree and validates shapes.
-    public init(config: ModelConfiguration, groups: [(name: String, scheme: QuantizationScheme)], ignore: [String]) throws {
+    /// `quantizesKVCache`: the KV cache is quantized, so a plan with no quantized Linear still has work.
+    public init(config: ModelConfiguration, groups: [(name: String, scheme: QuantizationScheme)], ignore: [String],
+                quantizesKVCache: Bool = false) throws {
         let validated = try groups.map { ($0.name, try $0.scheme.validated()) }
         let matcher = try SchemeMatcher(groups: validated, ignore: ignore)
         warnings = try Self.checkTargets(matcher, inventory: ModuleInventory(config: config))
@@ -56,7 +58,7 @@ public struct QuantizationPlan: Sendable {
             let groups = Set(indivisible.map(\.group)).sorted().map { "'\($0)'" }.joined(separator: ", ")
             throw PipelineError("config group \(groups): 'group_size' does not divide the input width of \(shown): choose a group size that divides every width (\(hint)) or ignore those layers (e.g. --ignore 're:.*down_proj$')")
         }
-        guard !assignments.isEmpty else {
+        guard !assignments.isEmpty || (quantizesKVCache && groups.isEmpty) else {
             throw PipelineError("no Linear layer matches the scheme's targets after the ignore list: nothing to quantize")
         }
         linearPaths = paths

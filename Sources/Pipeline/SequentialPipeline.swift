@@ -229,12 +229,16 @@ public struct SequentialPipeline {
                 if let bias = linear.bias { tensors.append(try tensor(linear.path + ".bias", shape: [bias.count], bias, dtype)) }
                 try format.processModuleTensors(prefix: linear.path, module: .float(path: linear.path, tensors: tensors))
             }
-            // q/k norms follow o_proj in the checkpoint order transformers writes.
+            // q/k norms follow o_proj in the checkpoint order transformers writes; a KV-cache
+            // quantizer is attached to the attention module after them (msModelSlim's module order).
             if declared.role == .oProj {
                 for role in [NormRole.qNorm, .kNorm] {
                     guard let norm = layer[norm: role] else { continue }
                     try format.processModuleTensors(prefix: norm.path, module: .float(path: norm.path, tensors: [
                         try tensor(norm.path + ".weight", shape: [norm.weight.count], norm.weight, dtype)]))
+                }
+                if let cache = result.kvCache {
+                    try format.processModuleTensors(prefix: cache.attentionPath, module: .kvCache(cache))
                 }
             }
         }

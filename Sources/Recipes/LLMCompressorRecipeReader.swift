@@ -47,6 +47,11 @@ enum LLMCompressorRecipeReader {
                         settings = try QuantizationModifierReader.read(modifier.value)
                         modifiers.append(.quantization)
                     }
+                    // The KV cache is observed in the calibration pass of the modifier that carries
+                    // kv_cache_scheme (before that modifier changes any weight).
+                    if let kv = settings.kvCacheScheme {
+                        modifiers.insert(.kvCache(KVCacheSpec(args: kv, convention: .compressedTensors)), at: modifiers.count - 1)
+                    }
                     // One modifier carries the schemes; the others (e.g. smoothing) act on them.
                     guard !settings.groups.isEmpty || settings.kvCacheScheme != nil else { continue }
                     if let found {

@@ -6,7 +6,7 @@ enum ModelSlimRecipeReader {
     static let apiVersions = ["modelslim_v1"]
     /// API versions msModelSlim has that SwiftQuant does not read.
     static let otherAPIVersions = ["modelslim_v0", "multimodal_vlm_modelslim_v1", "multimodal_sd_modelslim_v1"]
-    static let supportedProcesses = ["linear_quant"]
+    static let supportedProcesses = ["linear_quant", "dynamic_cache"]
 
     static func read(_ node: RecipeNode, text: String) throws -> Recipe {
         let keys = ["apiversion", "metadata", "spec"]
@@ -38,25 +38,38 @@ enum ModelSlimRecipeReader {
         if let prior = spec.optional("prior"), !(try prior.items().isEmpty) {
             throw RecipeError("\(RecipeError.quoted(prior.path)) (prior stages) is not supported yet")
         }
-        let processes = try processes(spec.optional("process"))
+        let (processes, kvCache) = try processes(spec.optional("process"))
         let save = try spec.optional("save")?.items().map(saveConfig) ?? []
         let dataset = try spec.optional("dataset")?.string()
         guard let first = processes.first else { throw RecipeParser.noQuantization }
         let groups = processes.enumerated().map { (name: "group_\($0.offset)", scheme: $0.element.scheme) }
         var recipe = Recipe(syntax: .modelSlimV1, groups: groups, ignore: first.ignore, save: save, dataset: dataset, text: text)
         // msModelSlim's own arithmetic and calibration semantics, whatever the save format.
-        recipe.modifiers = [.modelSlimLinearQuant]
+        recipe.modifiers = [.modelSlimLinearQuant] + (kvCache.map { [ModifierSpec.kvCache($0)] } ?? [])
         return recipe
     }
 
-    /// The `linear_quant` processes in order; other process types are not supported yet.
-    private static func processes(_ node: RecipeNode?) throws -> [ModelSlimLinearQuant] {
-        guard let node else { return [] }
+    /// The `linear_quant` processes in order, and the `dynamic_cache` process if any; other
+    /// process types are not supported yet.
+    private static func processes(_ node: RecipeNode?) throws -> ([ModelSlimLinearQuant], KVCacheSpec?) {
+        guard let node else { return ([], nil) }
         var result: [(ModelSlimLinearQuant, String)] = []
+        var kvCache: (spec: KVCacheSpec, path: String)?
         for item in try node.items() {
             let type = try item.mapping().required("type").string()
             guard supportedProcesses.contains(type) else {
                 throw RecipeError("process type '\(type)' is not supported yet (supported: \(supportedProcesses.joined(separator: ", ")))")
+            }
+            if type == "dynamic_cache" {
+                if let kvCache { throw RecipeError("\(RecipeError.quoted(item.path)): a second dynamic_cache process (the first is '\(kvCache.path)')") }
+                guard !result.isEmpty else {
+                    throw RecipeError("\(RecipeError.quoted(item.path)): dynamic_cache before any linear_quant process is not supported yet (put it after linear_quant, as msModelSlim's recipes do)")
+                }
+                kvCache = (try ModelSlimDynamicCache.read(item), item.path)
+                continue
+            }
+            if let kvCache {
+                throw RecipeError("\(RecipeError.quoted(item.path)): linear_quant after the dynamic_cache process '\(kvCache.path)' is not supported yet")
             }
             let process = try ModelSlimLinearQuant(item)
             if let (first, firstPath) = result.first, first.excludeGlobs != process.excludeGlobs {
@@ -64,7 +77,7 @@ enum ModelSlimRecipeReader {
             }
             result.append((process, item.path))
         }
-        return result.map(\.0)
+        return (result.map(\.0), kvCache?.spec)
     }
 
     /// Save types SwiftQuant writes (registered formats).

@@ -14,6 +14,8 @@ public enum ModifierSpec: Sendable, Equatable {
     /// msModelSlim's `linear_quant` process: its min/max arithmetic, and static ranges observed
     /// with fake quantization already active in the earlier Linears.
     case modelSlimLinearQuant
+    /// KV-cache quantization (`kv_cache_scheme`, or msModelSlim's `dynamic_cache` process).
+    case kvCache(KVCacheSpec)
 
     /// The recipe name of the modifier.
     public var name: String {
@@ -23,6 +25,7 @@ public enum ModifierSpec: Sendable, Equatable {
         case .smoothQuant: "SmoothQuantModifier"
         case .awq: "AWQModifier"
         case .modelSlimLinearQuant: "linear_quant"
+        case .kvCache(let spec): spec.convention == .modelSlim ? "dynamic_cache" : "kv_cache_scheme"
         }
     }
 
@@ -30,7 +33,7 @@ public enum ModifierSpec: Sendable, Equatable {
     public var needsCalibration: Bool {
         switch self {
         case .quantization, .modelSlimLinearQuant: false
-        case .gptq, .smoothQuant, .awq: true
+        case .gptq, .smoothQuant, .awq, .kvCache: true
         }
     }
 }
@@ -115,4 +118,30 @@ public struct AWQSpec: Sendable, Equatable {
 
     /// The defaults.
     public init() {}
+}
+
+/// KV-cache quantization of a recipe: llm-compressor's `kv_cache_scheme` (per tensor, one scale
+/// per attention module) or msModelSlim's `dynamic_cache` process (C8, int8 per channel).
+public struct KVCacheSpec: Sendable, Equatable {
+    public var args: QuantizationArgs
+    public var convention: QuantizedKVCache.Convention
+    /// Attention modules quantized (compressed-tensors pattern entries, e.g. `re:^.*$`); empty = all.
+    public var include: [ModulePattern]
+    /// Attention modules left unquantized (take precedence over `include`).
+    public var exclude: [ModulePattern]
+
+    /// Creates a spec.
+    public init(args: QuantizationArgs, convention: QuantizedKVCache.Convention, include: [ModulePattern] = [],
+                exclude: [ModulePattern] = []) {
+        self.args = args
+        self.convention = convention
+        self.include = include
+        self.exclude = exclude
+    }
+
+    /// Whether the attention module at `path` is quantized.
+    public func selects(_ path: String) -> Bool {
+        if exclude.contains(where: { $0.matches(path: path, classNames: []) }) { return false }
+        return include.isEmpty || include.contains { $0.matches(path: path, classNames: []) }
+    }
 }

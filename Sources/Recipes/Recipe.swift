@@ -51,8 +51,24 @@ extension Recipe {
     /// does not run yet is an error naming it (rather than a silent drop). `formats` are the
     /// registered save types.
     public func checkRunnable(formats: [String]) throws {
-        if kvCacheScheme != nil {
-            throw RecipeError.notSupportedYet(kvCacheSchemePath ?? "kv_cache_scheme", "KV-cache quantization")
+        for modifier in modifiers {
+            guard case .kvCache(let spec) = modifier else { continue }
+            let where_ = spec.convention == .modelSlim ? "dynamic_cache" : (kvCacheSchemePath ?? "kv_cache_scheme")
+            // Each format writes one convention: compressed-tensors one scale per tensor, AscendV1 C8.
+            // No save list: the caller's default, compressed_tensors.
+            for (index, target) in (save.isEmpty ? [FormatConfig(type: "compressed_tensors")] : save).enumerated() {
+                let writable = target.type == "ascendv1_saver" ? spec.convention == .modelSlim
+                    : target.type.hasPrefix("compressed") ? spec.convention == .compressedTensors : true
+                if !writable {
+                    let saver = save.isEmpty ? "the default save type compressed_tensors" : "'spec.save[\(index)].type' \(target.type)"
+                    throw RecipeError("'\(where_)' cannot be saved by \(saver): compressed_tensors writes kv_cache_scheme's per-tensor k_scale/v_scale, ascendv1_saver writes dynamic_cache's C8 per-channel scales")
+                }
+            }
+            let a = spec.args
+            guard a.symmetric, !a.dynamic.isDynamic, a.numBits == 8,
+                  (spec.convention == .compressedTensors && a.resolvedStrategy == .tensor) || (spec.convention == .modelSlim && a.resolvedStrategy == .channel) else {
+                throw RecipeError.notSupportedYet(where_, "this KV-cache scheme (supported: 8-bit symmetric static per-tensor kv_cache_scheme, int8 per_channel dynamic_cache)")
+            }
         }
         for group in groups {
             let name = "config group '\(group.name)'"

@@ -23,16 +23,28 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
     public static let singleFileName = "model.safetensors"
     /// File name of the standard sharded-checkpoint index.
     public static let indexFileName = "model.safetensors.index.json"
+    /// An AscendV1 checkpoint's single weight file (`part_file_size: 0`).
+    public static let ascendV1SingleFileName = "quant_model_weights.safetensors"
+    /// An AscendV1 checkpoint's index.
+    public static let ascendV1IndexFileName = "quant_model_weights.safetensors.index.json"
 
     /// Opens `directory/model.safetensors`, or else `directory/model.safetensors.index.json` and
-    /// its shards. Throws `.noCheckpoint` when neither exists.
+    /// its shards, or else the AscendV1 equivalents (`quant_model_weights.safetensors`, its index).
+    /// Throws `.noCheckpoint` when none exists.
     public convenience init(directory: URL) throws {
         let single = directory.appendingPathComponent(Self.singleFileName)
         let index = directory.appendingPathComponent(Self.indexFileName)
+        // msModelSlim's AscendV1 names, after transformers' own.
+        let ascendSingle = directory.appendingPathComponent(Self.ascendV1SingleFileName)
+        let ascendIndex = directory.appendingPathComponent(Self.ascendV1IndexFileName)
         if FileManager.default.fileExists(atPath: single.path) {
             try self.init(fileURL: single)
         } else if FileManager.default.fileExists(atPath: index.path) {
             try self.init(indexURL: index)
+        } else if FileManager.default.fileExists(atPath: ascendSingle.path) {
+            try self.init(fileURL: ascendSingle)
+        } else if FileManager.default.fileExists(atPath: ascendIndex.path) {
+            try self.init(indexURL: ascendIndex)
         } else {
             throw SafetensorsError(.noCheckpoint, url: directory,
                                    "found neither \(Self.singleFileName) nor \(Self.indexFileName)")

@@ -42,7 +42,16 @@ enum ModifierFactory {
             case .quantization:
                 return QuantizationModifier()
             case .modelSlimLinearQuant:
-                return ModelSlimLinearQuantModifier()
+                // msModelSlim re-runs each layer with its final fake-quantized Linears when a
+                // dynamic_cache process follows (formats.md §2.7).
+                let deploys = specs.contains { if case .kvCache(let kv) = $0 { kv.convention == .modelSlim } else { false } }
+                return ModelSlimLinearQuantModifier(deploysFakeQuantization: deploys)
+            case .kvCache(let kv):
+                do {
+                    return try KVCacheModifier(settings: .init(args: kv.args, convention: kv.convention, selects: { kv.selects($0) }))
+                } catch let error as AlgorithmError {
+                    throw CLIError(error.description)
+                }
             case .gptq(let gptq):
                 return GPTQModifier(settings: .init(blockSize: gptq.blockSize, dampeningFraction: Float(gptq.dampeningFraction)))
             case .smoothQuant(let smooth):

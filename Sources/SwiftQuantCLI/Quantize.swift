@@ -173,7 +173,8 @@ struct Quantize: ParsableCommand {
             // Checked before any work: nothing is touched when the output is refused.
             let target = try OutputTarget(path: output, source: directory.url, overwrite: overwrite)
             let job = try resolveJob()
-            let plan = try QuantizationPlan(config: directory.config, groups: job.groups, ignore: job.ignore)
+            let quantizesKV = job.modifiers.contains { if case .kvCache = $0 { true } else { false } }
+            let plan = try QuantizationPlan(config: directory.config, groups: job.groups, ignore: job.ignore, quantizesKVCache: quantizesKV)
             plan.warnings.forEach(Terminal.note)
             // Mappings and settings are resolved against the model before anything is written.
             let modifiers = try ModifierFactory.make(job.modifiers, config: directory.config)

@@ -67,10 +67,10 @@ struct RecipeFieldTests {
 
     @Test func kvCacheAndSecondSaveTargetAreRefusedByName() throws {
         let dir = try CLIRunner.temporaryDirectory()
-        let kv = try Self.write(quantizationRecipe("scheme: W8A8\nignore: [lm_head]\nkv_cache_scheme: {num_bits: 8, type: float, strategy: tensor, symmetric: true}"), "kv.yaml", in: dir)
+        let kv = try Self.write(quantizationRecipe("scheme: W8A8\nignore: [lm_head]\nkv_cache_scheme: {num_bits: 8, type: int, strategy: channel, symmetric: true}"), "kv.yaml", in: dir)
         expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o").path,
                                               "--recipe", kv.path]),
-                           mentioning: ["kv_cache_scheme' (KV-cache quantization) is not supported yet"])
+                           mentioning: ["kv_cache_scheme' (this KV-cache scheme", "is not supported yet"])
         let twoSaves = Self.staticSlim.replacingOccurrences(of: "      part_file_size: 4", with: "      part_file_size: 4\n    - type: compressed_tensors")
         let saves = try Self.write(twoSaves, "saves.yaml", in: dir)
         expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o").path,

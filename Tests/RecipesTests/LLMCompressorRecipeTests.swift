@@ -366,9 +366,13 @@ struct LLMCompressorRecipeTests {
 
     @Test func parsedButNotRunnableFieldsAreRefusedByName() throws {
         let formats = ["compressed_tensors"]
+        // An fp8 per-tensor KV cache runs; a per-head one is refused by name.
         let kv = try RecipeParser.parse(quantizationModifierRecipe("scheme: W8A8\nkv_cache_scheme: {num_bits: 8, type: float}"))
-        #expect(throws: RecipeError.self) { try kv.checkRunnable(formats: formats) }
-        do { try kv.checkRunnable(formats: formats) } catch { #expect("\(error)".contains("kv_cache_scheme' (KV-cache quantization) is not supported yet")) }
+        try kv.checkRunnable(formats: formats)
+        #expect(kv.modifiers == [.kvCache(KVCacheSpec(args: QuantizationArgs(numBits: 8, type: .float, strategy: .tensor), convention: .compressedTensors)), .quantization])
+        let perHead = try RecipeParser.parse(quantizationModifierRecipe("scheme: W8A8\nkv_cache_scheme: {num_bits: 8, type: float, strategy: attn_head}"))
+        #expect(throws: RecipeError.self) { try perHead.checkRunnable(formats: formats) }
+        do { try perHead.checkRunnable(formats: formats) } catch { #expect("\(error)".contains("kv_cache_scheme' (this KV-cache scheme")) }
         let output = try RecipeParser.parse(quantizationModifierRecipe("config_groups:\n  g:\n    targets: [Linear]\n    weights: {num_bits: 8}\n    output_activations: {num_bits: 8, type: float, dynamic: true, strategy: token}"))
         do { try output.checkRunnable(formats: formats); Issue.record("output_activations accepted") } catch { #expect("\(error)".contains("output_activations")) }
         let block = try RecipeParser.parse(quantizationModifierRecipe("config_groups:\n  g:\n    targets: [Linear]\n    weights: {num_bits: 8, type: float, strategy: block, block_structure: [128, 128]}"))

@@ -21,6 +21,7 @@ intermediate_size is not a multiple of the group size, e.g. stories260K's 172 â€
   fp8_dynamic     scheme FP8_DYNAMIC                                (data-free)
   int8_static     config_groups int8 channel sym weights + int8 tensor static sym inputs (calibrated)
   fp8_static      scheme FP8 (static tensor fp8 inputs)             (calibrated)
+  fp8_static_kv   scheme FP8 + kv_cache_scheme fp8 tensor (k_scale / v_scale)  (calibrated)
 
 Opt-in cases (calibrated algorithms; listed only by --list-cases --all, so scripts/interop/run.sh runs
 them only when named with --cases, never in its default list that scripts/test.sh and CI run). Their
@@ -91,6 +92,8 @@ CASES = {
         "input_activations": {"num_bits": 8, "type": "int", "symmetric": True, "strategy": "tensor",
                               "dynamic": False}}}, True, None),
     "fp8_static": ("scheme", "FP8", True, ["--scheme", "FP8"]),
+    # FP8 with an fp8 KV cache (kv_cache_scheme, self_attn.k_scale / v_scale): swiftquant gets the YAML.
+    "fp8_static_kv": ("scheme", "FP8", True, None),
 }
 
 # Opt-in cases (not listed by --list-cases without --all): the same 4-tuple, plus what differs from a
@@ -127,6 +130,9 @@ AWQ_MAPPINGS_NO_DOWN_PROJ = [
     {"smooth_layer": "re:.*post_attention_layernorm$", "balance_layers": ["re:.*gate_proj$", "re:.*up_proj$"]},
 ]
 ALL_CASES = {**CASES, **{k: v[:4] for k, v in ALGO_CASES.items()}}
+# QuantizationModifier fields a default case adds to its recipe.
+KV_FP8 = {"num_bits": 8, "type": "float", "strategy": "tensor", "dynamic": False, "symmetric": True}
+CASE_ARGS = {"fp8_static_kv": {"kv_cache_scheme": KV_FP8}}
 
 
 def algo(case):
@@ -201,6 +207,7 @@ def recipe_yaml(case, ignore):
     kind, payload = ALL_CASES[case][0], ALL_CASES[case][1]
     extra = algo(case)
     mod = dict(extra.get("args", {}))
+    mod.update(CASE_ARGS.get(case, {}))
     if kind == "scheme":
         mod.update({"targets": ["Linear"], "ignore": ignore, "scheme": payload})
     else:
