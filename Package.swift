@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "CLITests"),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "Safetensors"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Tokenizers"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Tokenizers", "JSON"]),
         .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "Pipeline", "Formats", "JSON", "Models", "Quantization", "Recipes", "Safetensors", "Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["JSON", "Models", "Evaluation", "Safetensors", "Tensors"]),
     ],

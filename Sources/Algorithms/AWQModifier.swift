@@ -64,6 +64,7 @@ public final class AWQModifier: LayerModifier {
     public let settings: Settings
     public var name: String { "AWQModifier" }
     public var changesForward: Bool { true }
+    public var isEquivalentTransform: Bool { true }
     private var caches: [(mapping: ScaleMapping, cache: AWQActivationCache)] = []
     private var grams: [Int: HessianAccumulator] = [:]
 

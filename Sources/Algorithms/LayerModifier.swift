@@ -25,11 +25,16 @@ public protocol LayerModifier: AnyObject {
     /// The attention arithmetic of the calibration forward the modifier's reference tool runs:
     /// llm-compressor 0.14 forces `eager` (the default), msModelSlim runs transformers' `sdpa`.
     var calibrationAttention: ForwardPrecision.Attention { get }
+    /// Whether the modifier only rewrites the float model into an equivalent one (smoothing:
+    /// scales moved between a norm or Linear and the Linears after it) and quantizes nothing: such
+    /// modifiers also run before layer-fallback scoring, so the scores see the smoothed inputs.
+    var isEquivalentTransform: Bool { get }
 }
 
 extension LayerModifier {
     public var observesOutputs: Bool { false }
     public var calibrationAttention: ForwardPrecision.Attention { .eager }
+    public var isEquivalentTransform: Bool { false }
 }
 
 /// Which scheme each Linear of the layer is quantized with.

@@ -41,6 +41,7 @@ public final class SmoothQuantModifier: LayerModifier {
     public let settings: Settings
     public var name: String { "SmoothQuantModifier" }
     public var changesForward: Bool { true }
+    public var isEquivalentTransform: Bool { true }
     private var ranges: [(mapping: ScaleMapping, range: ChannelRange)] = []
 
     /// A modifier with `settings`.

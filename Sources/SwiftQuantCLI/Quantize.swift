@@ -1,7 +1,9 @@
+import Algorithms
 import ArgumentParser
 import Evaluation
 import Foundation
 import Formats
+import JSON
 import Models
 import Pipeline
 import Quantization
@@ -75,6 +77,18 @@ struct Quantize: ParsableCommand {
     @Option(help: "Modules to leave unquantized: class names, module paths or re:<regex> (repeatable; default lm_head).")
     var ignore: [String] = []
 
+    @Option(help: "Layer fallback (msModelSlim's disable_level): keep the Linears of the k highest-scoring groups in float, written Lk or k. Needs calibration data; the scores go to layer_fallback.json in the output.")
+    var disableLevel: String?
+
+    @Option(help: "Layer fallback (msModelSlim's disable_threshold): keep every Linear scoring above this value in float.")
+    var disableThreshold: Double?
+
+    @Option(help: "Layer-fallback score: range-std (msModelSlim's LayerSelector: max(|max|, |min|) / std of the inputs; default) or sensitivity (the KL divergence of the model's output with only that Linear quantized).")
+    var fallbackMethod: String = LayerFallback.Method.rangeStd.rawValue
+
+    @Option(help: "Calibration samples the sensitivity probe runs (1…64, default 4).")
+    var fallbackSamples: Int = 4
+
     @Flag(help: "Replace --output when it holds a previous SwiftQuant output (and nothing else).")
     var overwrite = false
 
@@ -96,7 +110,40 @@ struct Quantize: ParsableCommand {
     @Flag(help: "Print the summary as one JSON object on stdout.")
     var json = false
 
+    /// The layer-fallback setting of the flags, nil without one.
+    var fallback: LayerFallback? {
+        get throws {
+            let method = LayerFallback.Method(rawValue: fallbackMethod)
+            guard let method else {
+                throw CLIError("--fallback-method must be \(LayerFallback.Method.allCases.map(\.rawValue).joined(separator: " or ")), got '\(fallbackMethod)'")
+            }
+            switch (disableLevel, disableThreshold) {
+            case (nil, nil):
+                if method != .rangeStd || fallbackSamples != 4 {
+                    throw CLIError("--fallback-method and --fallback-samples apply with --disable-level or --disable-threshold")
+                }
+                return nil
+            case (let level?, nil):
+                guard let rule = LayerFallback.Rule(level: level) else {
+                    throw CLIError("--disable-level must be Lk or k with k ≥ 0 (e.g. L5), got '\(level)'")
+                }
+                return LayerFallback(method: method, rule: rule)
+            case (nil, let threshold?):
+                guard threshold.isFinite, threshold >= 0 else {
+                    throw CLIError("--disable-threshold must be a number ≥ 0, got \(threshold)")
+                }
+                return LayerFallback(method: method, rule: .threshold(threshold))
+            case (.some, .some):
+                throw CLIError("give one of --disable-level or --disable-threshold")
+            }
+        }
+    }
+
     func validate() throws {
+        _ = try fallback
+        guard (1...64).contains(fallbackSamples) else {
+            throw CLIError("--fallback-samples must be 1…64, got \(fallbackSamples)")
+        }
         if (scheme == nil) == (recipe == nil) {
             throw CLIError("give exactly one of --scheme NAME or --recipe FILE")
         }
@@ -174,16 +221,26 @@ struct Quantize: ParsableCommand {
             let target = try OutputTarget(path: output, source: directory.url, overwrite: overwrite)
             let job = try resolveJob()
             let quantizesKV = job.modifiers.contains { if case .kvCache = $0 { true } else { false } }
-            let plan = try QuantizationPlan(config: directory.config, groups: job.groups, ignore: job.ignore, quantizesKVCache: quantizesKV)
+            var plan = try QuantizationPlan(config: directory.config, groups: job.groups, ignore: job.ignore, quantizesKVCache: quantizesKV)
             plan.warnings.forEach(Terminal.note)
             // Mappings and settings are resolved against the model before anything is written.
             let modifiers = try ModifierFactory.make(job.modifiers, config: directory.config)
             if evalData != nil, evalCtx > directory.config.maxPositionEmbeddings {
                 throw CLIError("--eval-ctx \(evalCtx) exceeds the model's max_position_embeddings \(directory.config.maxPositionEmbeddings)")
             }
-            let calibratingModifier = job.modifiers.first(where: \.needsCalibration)?.name
+            let fallback = try self.fallback
+            let calibratingModifier = job.modifiers.first(where: \.needsCalibration)?.name ?? (fallback != nil ? "layer fallback" : nil)
             let calibration = try loadCalibration(directory: directory, needed: plan.needsCalibration || calibratingModifier != nil,
                                                   recipeDataset: job.recipeDataset, why: calibratingModifier)
+            var fallbackReport: JSONValue? = nil
+            if let fallback, let calibration {
+                let scores = try fallbackScores(fallback, directory: directory, plan: plan, job: job, calibration: calibration)
+                let chosen = fallback.choose(scores)
+                fallback.table(scores, chosen: chosen).forEach(Terminal.note)
+                fallbackReport = fallback.report(scores, chosen: chosen)
+                plan = try QuantizationPlan(config: directory.config, groups: job.groups, ignore: job.ignore + chosen,
+                                            quantizesKVCache: quantizesKV)
+            }
             var before: PerplexityResult? = nil
             if let evalData {
                 before = try evaluate(directory: directory, data: evalData, label: "source")
@@ -201,6 +258,10 @@ struct Quantize: ParsableCommand {
                 }
                 Terminal.endProgress()
                 if Profile.enabled { FileHandle.standardError.write(Data((Profile.report() + "\n").utf8)) }
+                if let fallbackReport {
+                    let text = JSONWriter.bytes(fallbackReport, layout: .python(indent: 2, sortKeys: false, ensureASCII: true))
+                    try Data(text).write(to: out.temporary.appendingPathComponent("layer_fallback.json"))
+                }
                 try out.commit()
             } catch {
                 Terminal.endProgress()
@@ -293,6 +354,32 @@ struct Quantize: ParsableCommand {
         let text = RecipeWriter.llmCompressorYAML(groups: [("group_0", resolved)], ignore: ignoreList, modifiers: modifiers)
         return Job(groups: [("group_0", resolved)], ignore: ignoreList, recipeText: text,
                    formats: [FormatConfig(type: "compressed_tensors", partFileSize: partFileSize)], modifiers: modifiers)
+    }
+
+    /// Every quantized Linear's layer-fallback score: msModelSlim's input-range score from a pass of
+    /// the pipeline (after the recipe's smoothing modifiers, which run as in the real job), or the
+    /// direct sensitivity probe.
+    private func fallbackScores(_ fallback: LayerFallback, directory: ModelDirectory, plan: QuantizationPlan, job: Job,
+                                calibration: CalibrationSet) throws -> [(path: String, score: Double)] {
+        switch fallback.method {
+        case .rangeStd:
+            let sink = ScoreSink()
+            let smoothing = try ModifierFactory.make(job.modifiers, config: directory.config).filter(\.isEquivalentTransform)
+            let pipeline = SequentialPipeline(directory: directory, plan: plan, calibration: calibration, recipeText: nil,
+                                              modifiers: smoothing + [InputRangeScoreModifier(sink: sink)])
+            try pipeline.run(format: DiscardingFormat(), context: ExportContext(saveDirectory: URL(fileURLWithPath: "/dev/null"), sourceModelPath: nil)) {
+                Terminal.progress("layer fallback: scoring \($0)")
+            }
+            Terminal.endProgress()
+            return sink.scores
+        case .sensitivity:
+            let arithmetic: SensitivityProbe.Arithmetic = job.modifiers.contains(.modelSlimLinearQuant) ? .modelSlim : .compressedTensors
+            let probe = SensitivityProbe(directory: directory, plan: plan, samples: Array(calibration.samples.prefix(fallbackSamples)),
+                                         arithmetic: arithmetic)
+            let scores = try probe.scores { Terminal.progress("layer fallback: \($0)") }
+            Terminal.endProgress()
+            return scores
+        }
     }
 
     /// The calibration samples, when the scheme or a modifier (`why`) needs them.
