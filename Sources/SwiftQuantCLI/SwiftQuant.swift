@@ -37,7 +37,7 @@ struct SwiftQuant: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftquant",
         abstract: "Post-training quantization for LLM checkpoints: inspect, evaluate, generate.",
-        subcommands: [Inspect.self, Eval.self, Generate.self, Quantize.self, Bench.self, Version.self]
+        subcommands: [Inspect.self, Eval.self, Generate.self, Quantize.self, ModelSlim.self, Bench.self, Version.self]
     )
 }
 
