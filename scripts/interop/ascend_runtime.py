@@ -31,6 +31,14 @@ qparams (symmetric: scale = amax / 127.5). Both Linears get the same real inputs
 first --layer-windows windows run through this runtime. Per Linear, the error is
 max|y_runtime − y_fakequant| / max|y_fakequant| (over the window's tokens and output channels); the
 report gives its maximum per Linear kind (q_proj, …, down_proj) and flags Linears above --rtol.
+Per-token (W8A8_DYNAMIC) inputs cannot match within --rtol: compressed-tensors' dynamic qparams divide
+amax by 127.5, msModelSlim's runtime by 127 (a difference of the two formats, not of the export). For
+those Linears the raw error is reported, and the pass/fail bound applies to the twin re-evaluated with
+the divisor 127 (which isolates everything else: weights, weight scales, rounding). Likewise for W8A8 on
+a bf16 model: msModelSlim's deq_scale is input_scale·weight_scale rounded to bf16 (up to 2^-8 relative
+per output channel) while the twin multiplies the exact scales; the bound then applies to the twin's
+output scaled per channel by deq_scale/(input_scale·weight_scale), and how many channels equal the
+fp32 / bf16 product is reported.
 --swiftquant BIN runs `BIN eval --model CT_DIR --data … --ctx … --tokens … --json` and compares its
 perplexity with the runtime's (|Δ|/ppl_swiftquant ≤ --ppl-rtol). --ct-ppl also computes the twin's
 perplexity with this script's forward (separates forward-pass differences from format differences).
@@ -94,6 +102,12 @@ def load_safetensors_dir(d, pattern_prefix=None):
 
 def f32(a):
     return np.asarray(a, dtype=np.float32)
+
+
+def bf16(x):
+    """float32 → nearest-even bfloat16, as float32."""
+    u = np.asarray(x, np.float32).view(np.uint32).astype(np.uint64)
+    return (((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16).astype(np.uint32).view(np.float32)
 
 
 def decode_deq_scale(a):
@@ -183,24 +197,47 @@ class AscendLinear:
         return y
 
 
+def unpack_rows(packed, cols, bits):
+    """compressed-tensors' pack-quantized int32 words (value i of a row at bits [i·b, i·b+b), unsigned
+    with offset 2^(b−1)) back to signed integers, rows × cols (Sources/Formats/Packing.swift)."""
+    u = np.ascontiguousarray(packed).view(np.uint32).astype(np.uint64)
+    words = u.shape[1]
+    bit = np.arange(cols) * bits
+    word, shift = bit // 32, (bit % 32).astype(np.uint64)
+    chunk = u[:, word]
+    straddle = (bit % 32) + bits > 32
+    if straddle.any():
+        nxt = u[:, np.minimum(word + 1, words - 1)]
+        chunk = chunk | np.where(straddle & (word + 1 < words), nxt << np.uint64(32), np.uint64(0))
+    return ((chunk >> shift) & np.uint64((1 << bits) - 1)).astype(np.int64) - (1 << (bits - 1))
+
+
 class FakeQuantLinear:
     """A compressed-tensors Linear as `swiftquant eval` evaluates it (QuantizedModelLoader.swift)."""
 
-    def __init__(self, prefix, t, scheme):
+    def __init__(self, prefix, t, scheme, token_divisor=127.5):
         self.prefix = prefix
+        self.token_divisor = np.float32(token_divisor)
         wargs, aargs = scheme.get("weights"), scheme.get("input_activations")
         self.bias = f32(t[prefix + ".bias"]) if prefix + ".bias" in t else None
+        bits = (wargs or {}).get("num_bits", 8)
         if prefix + ".weight_packed" in t:
-            raise SystemExit(f"{prefix}: packed (int4) weights are not read by this script")
-        w = t[prefix + ".weight"]
-        if wargs is None or w.dtype not in (np.int8,):
+            rows, cols = (int(v) for v in t[prefix + ".weight_shape"])
+            w = unpack_rows(t[prefix + ".weight_packed"], cols, bits)
+        else:
+            w = t[prefix + ".weight"]
+        if wargs is None or w.dtype not in (np.int8, np.int64):
             self.w_t = np.ascontiguousarray(f32(w).T)
         else:
             s = f32(t[prefix + ".weight_scale"])
             s = s.reshape(s.shape[0], -1) if s.ndim == 2 else s.reshape(1, 1)
+            self.weight_scale = s
             zp = np.zeros_like(s)
             if not wargs.get("symmetric", True) and prefix + ".weight_zero_point" in t:
-                zp = t[prefix + ".weight_zero_point"].astype(np.float32).reshape(s.shape)
+                z = t[prefix + ".weight_zero_point"]
+                if z.dtype == np.int32:  # pack-quantized: packed along dim 0
+                    z = unpack_rows(np.ascontiguousarray(z.T), s.shape[0], bits).T
+                zp = z.astype(np.float32).reshape(s.shape)
             if prefix + ".weight_g_idx" in t:
                 raise SystemExit(f"{prefix}: weight_g_idx (activation order) is not read by this script")
             out, cols = w.shape
@@ -243,7 +280,7 @@ class FakeQuantLinear:
             hi = np.maximum(x.max(axis=1, keepdims=True), 0)
             if self.sym:
                 amax = np.maximum(np.abs(lo), np.abs(hi))
-                s = (amax / np.float32(127.5)).astype(np.float32)
+                s = (amax / self.token_divisor).astype(np.float32)
                 zp = np.float32(0)
             else:
                 s = ((hi - lo).astype(np.float32) / np.float32(255)).astype(np.float32)
@@ -495,6 +532,7 @@ def main():
         ccfg, ct, ct_lin, _ = load_ct(a.ct)
         worst = {}
         over = []
+        deq_stats = {}
         for w in range(a.layer_windows):
             window = ids[w * a.ctx:(w + 1) * a.ctx]
             per = {}
@@ -507,18 +545,43 @@ def main():
                 denom = float(np.max(np.abs(y_fq)))
                 r = float(np.max(np.abs(y_rt - y_fq))) / max(denom, 1e-30)
                 fro = float(np.linalg.norm(y_rt - y_fq) / max(np.linalg.norm(y_fq), 1e-30))
-                per[path] = (r, fro)
+                r_adj = None
+                fq = ct_lin[path]
+                if kinds[path] == "W8A8" and fq.act == "static" and fq.weight_scale.shape[1] == 1:
+                    # diagnostic: deq_scale against the twin's input_scale · weight_scale (exact in fp32 for an
+                    # fp32 model; msModelSlim rounds the product to bf16 for a bf16 model, formats.md §2)
+                    exact = (fq.s * fq.weight_scale[:, 0]).astype(np.float32)
+                    factor = (rt_lin[path].deq_scale / exact).astype(np.float32)
+                    deq_stats.setdefault(path, (int(np.sum(rt_lin[path].deq_scale == exact)),
+                                                int(np.sum(rt_lin[path].deq_scale == bf16(exact))), exact.size,
+                                                float(np.max(np.abs(factor - 1)))))
+                    if np.any(factor != 1):
+                        yd = (y_fq * factor).astype(np.float32)
+                        r_adj = float(np.max(np.abs(y_rt - yd))) / max(float(np.max(np.abs(yd))), 1e-30)
+                if fq.act == "token":
+                    # diagnostic: the twin's per-token fake quantization with msModelSlim's divisor 127
+                    fq.token_divisor = np.float32(127)
+                    y127 = fq(x)
+                    fq.token_divisor = np.float32(127.5)
+                    r_adj = float(np.max(np.abs(y_rt - y127))) / max(float(np.max(np.abs(y127))), 1e-30)
+                per[path] = (r, fro, r_adj)
             model.capture = cap
             model.hidden(window)
             model.capture = None
-            for path, (r, fro) in per.items():
+            for path, (r, fro, r_adj) in per.items():
                 kind = path.rsplit(".", 1)[1]
-                wr = worst.setdefault(kind, {"max_rel": 0.0, "max_fro_rel": 0.0, "worst_linear": None})
+                wr = worst.setdefault(kind, {"max_rel": 0.0, "max_fro_rel": 0.0, "worst_linear": "-"})
                 if r > wr["max_rel"]:
                     wr["max_rel"], wr["worst_linear"] = r, path
                 wr["max_fro_rel"] = max(wr["max_fro_rel"], fro)
-                if r > a.rtol:
-                    over.append((path, w, r))
+                if r_adj is not None:
+                    wr["max_rel_twin_adjusted"] = max(wr.get("max_rel_twin_adjusted", 0.0), r_adj)
+                # per-token Linears are judged against the twin with msModelSlim's divisor (127), bf16 W8A8
+                # against the twin with the bf16-rounded deq_scale; the raw differences are properties
+                # of the two formats, reported above
+                judged = r if r_adj is None else r_adj
+                if judged > a.rtol:
+                    over.append((path, w, judged))
         res["per_linear"] = worst
         res["linears_over_rtol"] = len({p for p, _, _ in over})
         print(f"\nPer-Linear check, {a.layer_windows} window(s) of {a.ctx} real activations "
@@ -527,8 +590,27 @@ def main():
         for kind in LINEAR_KINDS:
             if kind in worst:
                 wr = worst[kind]
-                flag = "" if wr["max_rel"] <= a.rtol else f"  > {a.rtol:g}"
+                judged = wr.get("max_rel_twin_adjusted", wr["max_rel"])
+                flag = "" if judged <= a.rtol else f"  > {a.rtol:g}"
+                if judged != wr["max_rel"] and wr["max_rel"] > a.rtol:
+                    flag = f"  (> {a.rtol:g}: a format difference, see below)"
                 print(f"  {kind:10s} {wr['max_rel']:24.3e} {wr['max_fro_rel']:12.3e}  {wr['worst_linear']}{flag}")
+        adjusted = ", ".join(f"{k} {worst[k]['max_rel_twin_adjusted']:.3e}" for k in LINEAR_KINDS
+                             if "max_rel_twin_adjusted" in worst.get(k, {}))
+        if any(v == "W8A8_DYNAMIC" for v in kinds.values()) and adjusted:
+            print("  per-token inputs: compressed-tensors' dynamic qparams divide amax by 127.5, the AscendV1 runtime\n"
+                  "  (msModelSlim) by 127. With 127 in the twin's fake quantization the max rel errors are: " + adjusted)
+        if deq_stats:
+            n_exact = sum(v[0] for v in deq_stats.values()); n_bf = sum(v[1] for v in deq_stats.values())
+            n = sum(v[2] for v in deq_stats.values()); dev = max(v[3] for v in deq_stats.values())
+            res["deq_scale_vs_twin"] = {"channels": n, "equal_f32_product": n_exact, "equal_bf16_product": n_bf,
+                                        "max_rel_deviation": dev}
+            print(f"  deq_scale vs the twin's input_scale·weight_scale: {n_exact}/{n} channels equal the fp32 product, "
+                  f"{n_bf}/{n} its bf16 rounding; max rel deviation {dev:.3e}")
+            if adjusted and n_exact < n:
+                print("  deq_scale is the bf16-rounded product (msModelSlim on a bf16 model), the twin uses the exact\n"
+                      "  scales: with the twin's outputs scaled per channel by deq/(input_scale·weight_scale) the max rel\n"
+                      "  errors are: " + adjusted)
         if over:
             failures.append(f"{res['linears_over_rtol']} Linear(s) above rtol {a.rtol:g}, e.g. {over[0][0]} ({over[0][2]:.3g})")
         if a.ct_ppl and a.tokens:
