@@ -16,6 +16,7 @@
 # v1_stories_w8a8_static.config.yaml), --calib ../shared/reference/ascend/calib_stories.jsonl,
 # --data ../shared/data/wikitext-2-raw/wiki.test.raw, E(512, 8192). Outputs go to a temporary folder
 # (removed at the end) unless --keep DIR. Exit 0 = every check passed, 1 = a check failed, 2 = usage/setup.
+# SWIFTQUANT_BIN=path skips the release build and uses that binary.
 # Typical times (2 cores): stories260K ~40 s; SmolLM2-135M ~10 min (quantize ~30 s, the runtime's
 # perplexity ~4-5 min, swiftquant eval ~1-2 min).
 set -uo pipefail
@@ -46,7 +47,7 @@ while [ $# -gt 0 ]; do
         --ct) CT="$2"; shift 2 ;;
         --float-check) FLOAT=1; shift ;;
         --) shift; EXTRA=("$@"); break ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "ascend_runtime.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -60,13 +61,17 @@ if [ $FLOAT = 1 ]; then
 fi
 
 cd "$ROOT"
-BUILD_LOG="$(mktemp)"
-if ! swift build -c release --product swiftquant >"$BUILD_LOG" 2>&1; then
-    echo "ascend_runtime.sh: release build failed: $(grep -m1 -E 'error:' "$BUILD_LOG" || tail -n1 "$BUILD_LOG")" >&2
-    rm -f "$BUILD_LOG"; exit 2
+if [ -n "${SWIFTQUANT_BIN:-}" ]; then
+    BIN="$SWIFTQUANT_BIN"   # an already built swiftquant (scripts/interop/run.sh passes its own)
+else
+    BUILD_LOG="$(mktemp)"
+    if ! swift build -c release --product swiftquant >"$BUILD_LOG" 2>&1; then
+        echo "ascend_runtime.sh: release build failed: $(grep -m1 -E 'error:' "$BUILD_LOG" || tail -n1 "$BUILD_LOG")" >&2
+        rm -f "$BUILD_LOG"; exit 2
+    fi
+    rm -f "$BUILD_LOG"
+    BIN="$(swift build -c release --show-bin-path)/swiftquant"
 fi
-rm -f "$BUILD_LOG"
-BIN="$(swift build -c release --show-bin-path)/swiftquant"
 
 if [ -z "$ASCEND" ]; then
     [ -f "$MODEL/config.json" ] || { echo "ascend_runtime.sh: no model at $MODEL (--model)" >&2; exit 2; }
