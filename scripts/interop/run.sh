@@ -33,6 +33,12 @@
 #      which cascade through the layers. transformers alone, on the same checkpoint and machine, gives
 #      W8A8 36.966107 with its AVX-512 kernels and 37.175271 with ATEN_CPU_CAPABILITY=avx2 (0.57 %),
 #      while weight-only W4A16 moves by 7e-6 (52.318558 vs 52.318173).
+# After the cases, when stories260K is among the models and --cases was not given (the default run of
+# scripts/test.sh), one more check, printed below the table (not a row of it): SwiftQuant's AscendV1
+# export of stories260K W8A8 static read by a NumPy AscendV1 runtime (scripts/interop/ascend_runtime.sh
+# --layer-windows 1): every Linear's output within 1e-3 of the compressed-tensors twin's fake
+# quantization, E(512, 8192) within 0.5 % of `swiftquant eval` on the twin (~20 s; --no-ascend-runtime
+# skips it).
 # Prints a summary table; exit 0 = everything passed, 1 = something failed, 2 = `swiftquant quantize`
 # is not available yet (or bad usage).
 set -uo pipefail
@@ -50,6 +56,7 @@ PPL_RTOL=1e-3
 PPL_RTOL_ACT=1e-2
 REGEN=0
 VALUE_SHARE=0.99
+ASCEND_RT=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --models) MODELS="$2"; shift 2 ;;
@@ -61,7 +68,8 @@ while [ $# -gt 0 ]; do
         --ppl-rtol-act) PPL_RTOL_ACT="$2"; shift 2 ;;
         --regen-refs) REGEN=1; shift ;;
         --min-value-share) VALUE_SHARE="$2"; shift 2 ;;
-        -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+        --no-ascend-runtime) ASCEND_RT=0; shift ;;
+        -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -71,7 +79,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" TOKENIZERS_PARALLELISM=false
 
 DEFAULT_CASES="$(python3 "$HERE/llmc_quantize.py" --list-cases | tr '\n' ' ')"
 ALL_CASES="$(python3 "$HERE/llmc_quantize.py" --list-cases --all | tr '\n' ' ')"
-[ -n "$CASES" ] || CASES="$DEFAULT_CASES"
+[ -n "$CASES" ] || { CASES="$DEFAULT_CASES"; DEFAULT_RUN=1; }
 CASES="$(echo "$CASES" | tr ',' ' ')"
 for c in $CASES; do
     case " $ALL_CASES " in *" $c "*) ;; *) echo "run.sh: unknown case $c (known: $ALL_CASES)" >&2; exit 2 ;; esac
@@ -215,5 +223,22 @@ while IFS=$'\t' read -r m c ident scale op tp rel status note; do
     echo "| $m | $c | $ident | $scale | $op | $tp | $rel | $status${note:+ ($note)} |"
 done <"$ROWS"
 echo
+if [ $ASCEND_RT = 1 ] && [ "${DEFAULT_RUN:-0}" = 1 ] && [[ " $MODELS " == *" stories260K "* ]]; then
+    echo "== stories260K / AscendV1 runtime (ascend_runtime.sh)" >&2
+    A="$WORK/stories260K/ascendv1_runtime"; mkdir -p "$A"
+    SWIFTQUANT_BIN="$BIN" bash "$HERE/ascend_runtime.sh" --model "$SHARED/models/stories260K" --data "$DATA" \
+        --keep "$A" -- --layer-windows 1 --json "$A/result.json" >"$A/log.txt" 2>&1
+    arc=$?
+    summary="$(python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); worst=max(v.get("max_rel_twin_adjusted", v["max_rel"]) for v in d["per_linear"].values())
+print("max Linear rel err %.2e, ppl runtime %.6f vs swiftquant eval %.6f (rel %.2e)" % (worst, d["ppl_runtime"], d["ppl_swiftquant_ct"], d["ppl_rel_gap"]))' "$A/result.json" 2>/dev/null)"
+    if [ $arc = 0 ]; then
+        echo "AscendV1 runtime, stories260K W8A8 static: PASS ($summary)"
+    else
+        FAILED=1
+        echo "AscendV1 runtime, stories260K W8A8 static: FAIL (${summary:-$(grep -m1 -E 'FAIL|error' "$A/log.txt" || tail -n1 "$A/log.txt")}; log $A/log.txt)"
+    fi
+    echo
+fi
 [ -n "$KEEP" ] && echo "outputs and logs kept in $WORK"
 if [ $FAILED = 0 ]; then echo "interop: all passed"; exit 0; else echo "interop: FAILED"; exit 1; fi
