@@ -18,8 +18,18 @@ public enum RecipeParser {
         return try LLMCompressorRecipeReader.read(mapping, text: text)
     }
 
+    /// The largest recipe file read (recipes are a few KiB).
+    public static let maxFileBytes = 4 << 20
+
     /// Reads and parses a recipe file (UTF-8).
     public static func load(contentsOf url: URL) throws -> Recipe {
+        // Checked before reading: a FIFO or device would block or never end, a huge file is no recipe.
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { throw RecipeError("'\(url.path)' does not exist") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw RecipeError("'\(url.path)' is not a regular file") }
+        guard Int(info.st_size) <= maxFileBytes else {
+            throw RecipeError("'\(url.path)' is \(info.st_size) bytes: a recipe may be at most \(maxFileBytes) bytes")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)

@@ -46,9 +46,11 @@ struct ModelSlimQuant: ParsableCommand {
         try ModelSlimCLI.checkInput(modelPath, flag: "--model_path", directory: true)
         if let configPath { try ModelSlimCLI.checkInput(configPath, flag: "--config_path", directory: false) }
         if let calibFile { try ModelSlimCLI.checkInput(calibFile, flag: "--calib_file", directory: false) }
-        if let modelType { Terminal.note("note: --model_type \(modelType): the architecture is read from config.json") }
+        // Notes follow the run: an error stays the only line a failed run prints.
+        var notes: [String] = []
+        if let modelType { notes.append("note: --model_type \(modelType): the architecture is read from config.json") }
         if try ModelSlimCLI.bool(trustRemoteCode, flag: "--trust_remote_code") {
-            Terminal.note("note: --trust_remote_code True: SwiftQuant runs no model code (built-in architectures only)")
+            notes.append("note: --trust_remote_code True: SwiftQuant runs no model code (built-in architectures only)")
         }
         let names = ["--model": "--model_path", "--output": "--save_path", "--recipe": "--config_path", "--dataset": "--calib_file"]
         try ModelSlimCLI.withTemporaryDirectory { temporary in
@@ -57,7 +59,7 @@ struct ModelSlimQuant: ParsableCommand {
                 let url = temporary.appendingPathComponent("\(practice.rawValue).yaml")
                 try Data(practice.yaml.utf8).write(to: url)
                 recipe = url.path
-                Terminal.note("note: --quant_type \(quantType): SwiftQuant's built-in best practice (\(practice.summary))")
+                notes.append("note: --quant_type \(quantType): SwiftQuant's built-in best practice (\(practice.summary))")
             }
             var arguments = ["--model", modelPath, "--recipe", recipe ?? "", "--output", savePath]
             if let calibFile {
@@ -71,6 +73,7 @@ struct ModelSlimQuant: ParsableCommand {
             }
             try ModelSlimCLI.quantize(arguments, names: names)
         }
+        notes.forEach(Terminal.note)
     }
 }
 

@@ -109,14 +109,16 @@ struct ModelSlimQwen: ParsableCommand {
     func run() throws {
         try ModelSlimCLI.checkInput(modelPath, flag: "--model_path", directory: true)
         if let calibFile { try ModelSlimCLI.checkInput(calibFile, flag: "--calib_file", directory: false) }
+        // Notes follow the run: an error stays the only line a failed run prints.
+        var notes: [String] = []
         if try ModelSlimCLI.bool(trustRemoteCode, flag: "--trust_remote_code") {
-            Terminal.note("note: --trust_remote_code True: SwiftQuant runs no model code (built-in architectures only)")
+            notes.append("note: --trust_remote_code True: SwiftQuant runs no model code (built-in architectures only)")
         }
         var disabled = disableNames
         if disabled.isEmpty && aBit == 8 {
             // quant_qwen.py's default for Qwen2: every down_proj stays in float under W8A8.
             disabled = ["*.mlp.down_proj"]
-            Terminal.note("note: W8A8 without --disable_names: every mlp.down_proj stays in float, as quant_qwen.py does for \(modelType)")
+            notes.append("note: W8A8 without --disable_names: every mlp.down_proj stays in float, as quant_qwen.py does for \(modelType)")
         }
         try ModelSlimCLI.withTemporaryDirectory { temporary in
             let recipeURL = temporary.appendingPathComponent("quant_qwen.yaml")
@@ -136,6 +138,7 @@ struct ModelSlimQwen: ParsableCommand {
                 "--model": "--model_path", "--output": "--save_directory", "--dataset": "--calib_file",
                 "--disable-level": "--disable_level", "--disable-threshold": "--disable_threshold", "--part-file-size": "--part_file_size"])
         }
+        notes.forEach(Terminal.note)
     }
 }
 
