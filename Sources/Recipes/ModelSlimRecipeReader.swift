@@ -6,7 +6,7 @@ enum ModelSlimRecipeReader {
     static let apiVersions = ["modelslim_v1"]
     /// API versions msModelSlim has that SwiftQuant does not read.
     static let otherAPIVersions = ["modelslim_v0", "multimodal_vlm_modelslim_v1", "multimodal_sd_modelslim_v1"]
-    static let supportedProcesses = ["linear_quant"]
+    static let supportedProcesses = ["iter_smooth", "smooth_quant", "linear_quant"]
 
     static func read(_ node: RecipeNode, text: String) throws -> Recipe {
         let keys = ["apiversion", "metadata", "spec"]
@@ -38,25 +38,35 @@ enum ModelSlimRecipeReader {
         if let prior = spec.optional("prior"), !(try prior.items().isEmpty) {
             throw RecipeError("\(RecipeError.quoted(prior.path)) (prior stages) is not supported yet")
         }
-        let processes = try processes(spec.optional("process"))
+        let (smoothing, processes) = try processes(spec.optional("process"))
         let save = try spec.optional("save")?.items().map(saveConfig) ?? []
         let dataset = try spec.optional("dataset")?.string()
         guard let first = processes.first else { throw RecipeParser.noQuantization }
         let groups = processes.enumerated().map { (name: "group_\($0.offset)", scheme: $0.element.scheme) }
         var recipe = Recipe(syntax: .modelSlimV1, groups: groups, ignore: first.ignore, save: save, dataset: dataset, text: text)
         // msModelSlim's own arithmetic and calibration semantics, whatever the save format.
-        recipe.modifiers = [.modelSlimLinearQuant]
+        recipe.modifiers = smoothing.map(ModifierSpec.modelSlimSmooth) + [.modelSlimLinearQuant]
         return recipe
     }
 
-    /// The `linear_quant` processes in order; other process types are not supported yet.
-    private static func processes(_ node: RecipeNode?) throws -> [ModelSlimLinearQuant] {
-        guard let node else { return [] }
+    /// The smoothing processes and the `linear_quant` processes, each in order; the smoothing
+    /// ones must come first (they change the float weights the quantization then reads); other
+    /// process types are not supported yet.
+    private static func processes(_ node: RecipeNode?) throws -> ([ModelSlimSmoothSpec], [ModelSlimLinearQuant]) {
+        guard let node else { return ([], []) }
         var result: [(ModelSlimLinearQuant, String)] = []
+        var smoothing: [ModelSlimSmoothSpec] = []
         for item in try node.items() {
             let type = try item.mapping().required("type").string()
             guard supportedProcesses.contains(type) else {
                 throw RecipeError("process type '\(type)' is not supported yet (supported: \(supportedProcesses.joined(separator: ", ")))")
+            }
+            if let process = ModelSlimSmoothSpec.Process(rawValue: type) {
+                if let (_, firstPath) = result.first {
+                    throw RecipeError("\(RecipeError.quoted(item.path)) (\(type)) comes after the linear_quant process '\(firstPath)': smoothing after quantization is not supported yet")
+                }
+                smoothing.append(try ModelSlimSmooth.read(item, process: process))
+                continue
             }
             let process = try ModelSlimLinearQuant(item)
             if let (first, firstPath) = result.first, first.excludeGlobs != process.excludeGlobs {
@@ -64,7 +74,7 @@ enum ModelSlimRecipeReader {
             }
             result.append((process, item.path))
         }
-        return result.map(\.0)
+        return (smoothing, result.map(\.0))
     }
 
     /// Save types SwiftQuant writes (registered formats).

@@ -14,6 +14,10 @@ public enum ModifierSpec: Sendable, Equatable {
     /// msModelSlim's `linear_quant` process: its min/max arithmetic, and static ranges observed
     /// with fake quantization already active in the earlier Linears.
     case modelSlimLinearQuant
+    /// msModelSlim's smoothing processes `iter_smooth` (anti-outlier m4) and `smooth_quant` (m1).
+    case modelSlimSmooth(ModelSlimSmoothSpec)
+    /// Outlier Suppression+ scaling (msModelSlim's legacy anti-outlier m2).
+    case outlierSuppressionPlus(OutlierSuppressionPlusSpec)
 
     /// The recipe name of the modifier.
     public var name: String {
@@ -23,6 +27,8 @@ public enum ModifierSpec: Sendable, Equatable {
         case .smoothQuant: "SmoothQuantModifier"
         case .awq: "AWQModifier"
         case .modelSlimLinearQuant: "linear_quant"
+        case .modelSlimSmooth(let spec): spec.process.rawValue
+        case .outlierSuppressionPlus: "OutlierSuppressionPlus"
         }
     }
 
@@ -30,7 +36,7 @@ public enum ModifierSpec: Sendable, Equatable {
     public var needsCalibration: Bool {
         switch self {
         case .quantization, .modelSlimLinearQuant: false
-        case .gptq, .smoothQuant, .awq: true
+        case .gptq, .smoothQuant, .awq, .modelSlimSmooth, .outlierSuppressionPlus: true
         }
     }
 }
@@ -112,6 +118,48 @@ public struct AWQSpec: Sendable, Equatable {
     public var clipNGrid: Int = 20
     /// Largest fraction of a group's range the clipping search removes (`clip_max_shrink`).
     public var clipMaxShrink: Double = 0.5
+
+    /// The defaults.
+    public init() {}
+}
+
+/// msModelSlim's `iter_smooth` / `smooth_quant` process settings (26.1.0 defaults).
+public struct ModelSlimSmoothSpec: Sendable, Equatable {
+    /// Which process it is.
+    public enum Process: String, Sendable, Equatable, CaseIterable {
+        /// α 0.9, every subgraph kind.
+        case iterSmooth = "iter_smooth"
+        /// α 0.5, norm-linear subgraphs only.
+        case smoothQuant = "smooth_quant"
+    }
+
+    /// msModelSlim's subgraph kinds (`enable_subgraph_type`).
+    public static let subgraphKinds = ["norm-linear", "linear-linear", "ov", "up-down"]
+
+    public var process: Process
+    /// α in s = a^α / w^(1−α).
+    public var alpha: Double
+    /// Lower bound of a scale (`scale_min`; fixed 1e-5 for smooth_quant).
+    public var scaleMin: Double = 1e-5
+    /// Enabled subgraph kinds, msModelSlim's names.
+    public var subgraphs: [String]
+    /// Module patterns (compressed-tensors targets) of the subgraph source modules to smooth; empty = all.
+    public var include: [String] = []
+    /// Module patterns of source modules to leave alone.
+    public var exclude: [String] = []
+
+    /// The defaults of `process`.
+    public init(process: Process = .iterSmooth) {
+        self.process = process
+        alpha = process == .iterSmooth ? 0.9 : 0.5
+        subgraphs = process == .iterSmooth ? Self.subgraphKinds : ["norm-linear"]
+    }
+}
+
+/// Outlier Suppression+ settings.
+public struct OutlierSuppressionPlusSpec: Sendable, Equatable {
+    /// Candidate thresholds of the scaling search (msModelSlim's `os_k`).
+    public var gridSize = 100
 
     /// The defaults.
     public init() {}
