@@ -24,8 +24,14 @@ import Tensors
 ///   `reduce_scales_for_mqga_mean`): v_proj's rows get the KV head's mean and every o_proj column
 ///   of that group the same value, so the float model is unchanged.
 ///
-/// The smoothing leaves the float outputs unchanged up to rounding. Only the symmetric form is
-/// implemented (msModelSlim's `symmetric: false` adds a shift folded into a norm bias).
+/// `symmetric: false` (norm-linear subgraphs only, as in msModelSlim): the per-channel shift
+/// z_j = (max X_j + min X_j)/2 (running min/max, sample by sample) is removed from the norm's output
+/// and a_j = max |X_j − z_j| uses the shift as it stood when each sample was observed; then every
+/// balance Linear gets b ← b + W z (W before scaling, a bias created when absent) and the norm a
+/// bias β ← β·r − z·r (created as zeros). `smooth_quant` gives every smoothed norm a bias (zero
+/// when symmetric), as msModelSlim replaces those norms with its `RMSNormBias`.
+///
+/// The smoothing leaves the float outputs unchanged up to rounding.
 public final class IterSmoothModifier: LayerModifier {
     /// msModelSlim's subgraph kinds (`enable_subgraph_type`).
     public enum Subgraph: String, Sendable, CaseIterable {
@@ -63,22 +69,31 @@ public final class IterSmoothModifier: LayerModifier {
         /// these and none of `exclude`.
         public var include: [ModulePattern]
         public var exclude: [ModulePattern]
+        /// false: norm-linear subgraphs also shift their activations (norm and Linear biases).
+        public var symmetric: Bool
+        /// Every smoothed norm gets a bias, zero when symmetric (msModelSlim's smooth_quant).
+        public var normBias: Bool
 
-        /// msModelSlim's `iter_smooth` defaults: α 0.9, scale_min 1e-5, every subgraph kind.
+        /// msModelSlim's `iter_smooth` defaults: α 0.9, scale_min 1e-5, every subgraph kind, symmetric.
         public init(process: String = "iter_smooth", alpha: Double = 0.9, scaleMin: Double = 1e-5,
-                    subgraphs: Set<Subgraph> = Set(Subgraph.allCases), include: [ModulePattern] = [], exclude: [ModulePattern] = []) {
+                    subgraphs: Set<Subgraph> = Set(Subgraph.allCases), include: [ModulePattern] = [], exclude: [ModulePattern] = [],
+                    symmetric: Bool = true, normBias: Bool = false) {
             self.process = process
             self.alpha = alpha
             self.scaleMin = scaleMin
             self.subgraphs = subgraphs
             self.include = include
             self.exclude = exclude
+            self.symmetric = symmetric
+            self.normBias = normBias
         }
 
         /// msModelSlim's `smooth_quant` process (anti-outlier m1): the same calculator with α 0.5,
-        /// scale_min 1e-5, norm-linear subgraphs only.
-        public static func smoothQuant(alpha: Double = 0.5, include: [ModulePattern] = [], exclude: [ModulePattern] = []) -> Settings {
-            Settings(process: "smooth_quant", alpha: alpha, scaleMin: 1e-5, subgraphs: [.normLinear], include: include, exclude: exclude)
+        /// scale_min 1e-5, norm-linear subgraphs only, a bias on every smoothed norm.
+        public static func smoothQuant(alpha: Double = 0.5, include: [ModulePattern] = [], exclude: [ModulePattern] = [],
+                                       symmetric: Bool = true) -> Settings {
+            Settings(process: "smooth_quant", alpha: alpha, scaleMin: 1e-5, subgraphs: [.normLinear], include: include, exclude: exclude,
+                     symmetric: symmetric, normBias: true)
         }
     }
 
@@ -94,7 +109,7 @@ public final class IterSmoothModifier: LayerModifier {
     public var changesForward: Bool { true }
     /// msModelSlim runs transformers' default attention (`sdpa`).
     public var calibrationAttention: ForwardPrecision.Attention { .sdpa }
-    private var ranges: [(unit: Unit, range: ChannelRange)] = []
+    private var ranges: [(unit: Unit, range: ChannelStatistics)] = []
 
     /// A modifier with `settings`.
     public init(settings: Settings = Settings()) {
@@ -130,17 +145,19 @@ public final class IterSmoothModifier: LayerModifier {
 
     public func attach(to layer: inout DecoderLayer, context: LayerContext) throws {
         ranges = []
-        var observed: [LinearRole: ChannelRange] = [:]
+        var observed: [LinearRole: ChannelStatistics] = [:]
         for unit in units(context) {
             guard let first = unit.balance.first else { continue }
             if let range = observed[first] {
                 ranges.append((unit, range))
                 continue
             }
-            let range = ChannelRange(width: context.layout.linear(first).inFeatures)
+            let shifted = !settings.symmetric && unit.kind == .normLinear
+            let range = ChannelStatistics(width: context.layout.linear(first).inFeatures, shifted: shifted, dtype: context.dtype)
             observed[first] = range
             ranges.append((unit, range))
-            layer[first].addInputObserver { x in range.add(x) }
+            let batch = context.batch
+            layer[first].addInputObserver { x in range.add(x, segments: batch.segments) }
         }
     }
 
@@ -150,8 +167,7 @@ public final class IterSmoothModifier: LayerModifier {
             guard range.rows > 0 else {
                 throw AlgorithmError("\(context.prefix)…: \(settings.process) saw no calibration tokens")
             }
-            let absMax = zip(range.low, range.high).map { max(-$0, $1) }
-            try smooth(&layer, unit: unit, activation: absMax, context: context)
+            try smooth(&layer, unit: unit, activation: range.channelMax, shift: range.shifted ? range.shift : nil, context: context)
         }
     }
 
@@ -165,7 +181,7 @@ public final class IterSmoothModifier: LayerModifier {
         }
     }
 
-    private func smooth(_ layer: inout DecoderLayer, unit: Unit, activation: [Float], context: LayerContext) throws {
+    private func smooth(_ layer: inout DecoderLayer, unit: Unit, activation: [Float], shift: [Float]?, context: LayerContext) throws {
         let d = context.dtype
         let width = activation.count
         // The weight statistic, per input channel of the balance Linears.
@@ -210,17 +226,37 @@ public final class IterSmoothModifier: LayerModifier {
             sourceScales = reduced
         }
         for role in unit.balance {
-            var w = layer[role].weight
+            var linear = layer[role]
+            if let shift {
+                // b ← b + W z, with W before scaling.
+                let w = linear.weight
+                var bias = linear.bias ?? [Float](repeating: 0, count: w.rows)
+                for r in 0..<w.rows {
+                    var dot: Float = 0
+                    for c in 0..<width { dot += shift[c] * w[r, c] }
+                    bias[r] = d.round(bias[r] + d.round(dot))
+                }
+                linear.bias = bias
+            }
+            var w = linear.weight
             for r in 0..<w.rows {
                 for c in 0..<width { w[r, c] = d.round(w[r, c] * scales[c]) }
             }
-            layer[role].weight = w
+            linear.weight = w
+            layer[role] = linear
         }
         let reciprocal = sourceScales.map { d.round(1 / $0) }
         switch unit.source {
         case .norm(let role):
             guard var norm = layer[norm: role] else { throw AlgorithmError("\(context.prefix): no \(role.rawValue) to smooth") }
             for j in 0..<width { norm.weight[j] = d.round(norm.weight[j] * reciprocal[j]) }
+            if settings.normBias || shift != nil || norm.bias != nil {
+                var bias = norm.bias.map { b in (0..<width).map { d.round(b[$0] * reciprocal[$0]) } } ?? [Float](repeating: 0, count: width)
+                if let shift {
+                    for j in 0..<width { bias[j] = d.round(bias[j] + d.round(-shift[j] * reciprocal[j])) }
+                }
+                norm.bias = bias
+            }
             layer[norm: role] = norm
         case .linear(let role):
             var linear = layer[role]
@@ -234,6 +270,51 @@ public final class IterSmoothModifier: LayerModifier {
                 linear.bias = bias
             }
             layer[role] = linear
+        }
+    }
+}
+
+/// Per-channel statistics of a Linear's input over the calibration samples, as msModelSlim's
+/// `IterStatsCollector` keeps them: symmetric, max |x|; shifted, the running min/max give the
+/// shift z = (max + min)/2 after each sample, and max |x − z| is taken with the shift of the moment.
+final class ChannelStatistics: @unchecked Sendable {
+    // Updated by hooks on the pipeline's thread only.
+    private(set) var low: [Float]
+    private(set) var high: [Float]
+    private(set) var channelMax: [Float]
+    private(set) var rows = 0
+    let shifted: Bool
+    let dtype: ComputeDType
+
+    init(width: Int, shifted: Bool, dtype: ComputeDType) {
+        low = [Float](repeating: .infinity, count: width)
+        high = [Float](repeating: -.infinity, count: width)
+        channelMax = [Float](repeating: 0, count: width)
+        self.shifted = shifted
+        self.dtype = dtype
+    }
+
+    /// z = (max + min)/2 in the model dtype.
+    var shift: [Float] { zip(high, low).map { dtype.round(dtype.round($0 + $1) / 2) } }
+
+    /// Folds the rows of `x`, sample by sample (`segments`; all rows when empty).
+    func add(_ x: Matrix, segments: [Range<Int>]) {
+        let width = low.count
+        for segment in segments.isEmpty ? [0..<x.rows] : segments {
+            for r in segment {
+                for c in 0..<width {
+                    low[c] = min(low[c], x[r, c])
+                    high[c] = max(high[c], x[r, c])
+                }
+            }
+            let z = shifted ? shift : nil
+            for r in segment {
+                for c in 0..<width {
+                    let v = z.map { dtype.round(x[r, c] - $0[c]) } ?? x[r, c]
+                    channelMax[c] = max(channelMax[c], abs(v))
+                }
+            }
+            rows += segment.count
         }
     }
 }

@@ -16,8 +16,8 @@ enum ModelSlimSmooth {
         if let scaleMin = map.optional("scale_min") {
             spec.scaleMin = try unit(scaleMin)
         }
-        if let symmetric = map.optional("symmetric"), try !symmetric.bool() {
-            throw RecipeError.notSupportedYet(symmetric.path, "asymmetric smoothing: its channel shift needs norm biases")
+        if let symmetric = map.optional("symmetric") {
+            spec.symmetric = try symmetric.bool()
         }
         if let kinds = map.optional("enable_subgraph_type") {
             let names = try kinds.strings()

@@ -32,6 +32,13 @@ public enum ModifierSpec: Sendable, Equatable {
         }
     }
 
+    /// Whether the modifier gives norms or bias-less Linears nonzero biases (channel shifts),
+    /// which compressed-tensors checkpoints cannot hold.
+    public var addsBiases: Bool {
+        if case .modelSlimSmooth(let spec) = self { return !spec.symmetric }
+        return false
+    }
+
     /// Whether the modifier needs calibration data whatever the scheme.
     public var needsCalibration: Bool {
         switch self {
@@ -147,6 +154,9 @@ public struct ModelSlimSmoothSpec: Sendable, Equatable {
     public var include: [String] = []
     /// Module patterns of source modules to leave alone.
     public var exclude: [String] = []
+    /// false: norm-linear subgraphs also shift their activations into norm and Linear biases,
+    /// which only the AscendV1 format holds.
+    public var symmetric = true
 
     /// The defaults of `process`.
     public init(process: Process = .iterSmooth) {

@@ -47,7 +47,8 @@ enum ModifierFactory {
                 let kinds = Set(smooth.subgraphs.compactMap(IterSmoothModifier.Subgraph.init(rawValue:)))
                 let settings = IterSmoothModifier.Settings(process: smooth.process.rawValue, alpha: smooth.alpha, scaleMin: smooth.scaleMin,
                                                            subgraphs: kinds, include: try smooth.include.map(ModulePattern.init),
-                                                           exclude: try smooth.exclude.map(ModulePattern.init))
+                                                           exclude: try smooth.exclude.map(ModulePattern.init), symmetric: smooth.symmetric,
+                                                           normBias: smooth.process == .smoothQuant)
                 return IterSmoothModifier(settings: settings)
             case .outlierSuppressionPlus(let spec):
                 return OutlierSuppressionPlusModifier(settings: .init(gridSize: spec.gridSize))

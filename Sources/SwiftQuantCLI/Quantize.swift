@@ -273,6 +273,9 @@ struct Quantize: ParsableCommand {
                 let w8a8 = parsed.groups.contains { $0.scheme.inputActivations != nil }
                 modifiers.insert(try method.modifierSpec(forW8A8: w8a8), at: 0)
             }
+            if let shifting = modifiers.first(where: \.addsBiases), formats.contains(where: { $0.type != "ascendv1_saver" }) {
+                throw CLIError("\(shifting.name) with 'symmetric' false shifts activations into norm biases, which a compressed-tensors checkpoint cannot hold (transformers' RMSNorm has no bias): save with ascendv1_saver only")
+            }
             return Job(groups: parsed.groups, ignore: ignoreList, recipeText: parsed.text, formats: formats,
                        recipeDataset: recipeDataset, modifiers: modifiers)
         }

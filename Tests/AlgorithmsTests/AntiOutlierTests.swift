@@ -147,6 +147,54 @@ import Testing
         #expect(Self.drift(setup.layer, smoothed, rope: setup.rope) <= 2e-5)
     }
 
+    /// symmetric: false shifts norm-linear activations: norm bias −z·r, Linear bias b + W z.
+    @Test func asymmetricIterSmoothShiftsIntoBiases() throws {
+        var setup = try Self.setup()
+        // Drop the fixture's q/k/v biases to see them created.
+        for role in [LinearRole.qProj, .kProj, .vProj] { setup.layer[role].bias = nil }
+        let smoothed = try Self.run(IterSmoothModifier(settings: .init(subgraphs: [.normLinear], symmetric: false)), setup)
+        let x = Self.inputs(setup, .qProj)
+        let j = 7
+        let column = (0..<x.rows).map { x[$0, j] }
+        let z = ((column.max() ?? 0) + (column.min() ?? 0)) / 2
+        let r = 1 / (setup.layer.inputLayerNorm.weight[j] / smoothed.inputLayerNorm.weight[j])
+        let bias = try #require(smoothed.inputLayerNorm.bias)
+        #expect(abs(bias[j] - (-z * r)) <= 1e-5 * abs(z * r), "norm bias \(bias[j]) vs \(-z * r)")
+        let qBias = try #require(smoothed[.qProj].bias)
+        #expect(qBias.contains { $0 != 0 })
+        #expect(smoothed.postAttentionLayerNorm.bias != nil && smoothed[.oProj].bias == setup.layer[.oProj].bias)
+        let drift = Self.drift(setup.layer, smoothed, rope: setup.rope)
+        #expect(drift <= 2e-5, "relative drift \(drift)")
+    }
+
+    /// smooth_quant gives its norms a zero bias (msModelSlim's RMSNormBias); iter_smooth none.
+    @Test func smoothQuantNormsGetZeroBiases() throws {
+        let setup = try Self.setup()
+        let smoothed = try Self.run(IterSmoothModifier(settings: .smoothQuant()), setup)
+        #expect(smoothed.inputLayerNorm.bias == [Float](repeating: 0, count: 64))
+        #expect(smoothed.postAttentionLayerNorm.bias == [Float](repeating: 0, count: 64))
+        let iter = try Self.run(IterSmoothModifier(), setup)
+        #expect(iter.inputLayerNorm.bias == nil)
+    }
+
+    @Test(arguments: [false, true])
+    func normBiasIsAddedAfterTheScale(bf16: Bool) {
+        let precision: ForwardPrecision = bf16 ? .bfloat16 : .float32
+        var random = SeededRandom(5)
+        let x = random.matrix(3, 8)
+        let plain = RMSNorm(path: "n", weight: (0..<8).map { 0.5 + Float($0) / 8 }, eps: 1e-5)
+        var biased = plain
+        biased.bias = (0..<8).map { Float($0) / 4 - 1 }
+        let y0 = plain(x, precision: precision), y1 = biased(x, precision: precision)
+        for r in 0..<3 {
+            for c in 0..<8 {
+                let b = Float(c) / 4 - 1
+                let expected = bf16 ? FloatBits.roundToBF16(y0[r, c] + b) : y0[r, c] + b
+                #expect(y1[r, c] == expected, "row \(r) column \(c)")
+            }
+        }
+    }
+
     @Test func includeAndExcludeSelectSourceModules() throws {
         let setup = try Self.setup()
         let modifier = IterSmoothModifier(settings: .init(exclude: [try ModulePattern("re:.*post_attention_layernorm$"), try ModulePattern("re:.*up_proj$")]))

@@ -104,4 +104,67 @@ struct AntiOutlierCLITests {
             #expect(!FileManager.default.fileExists(atPath: out.path))
         }
     }
+
+    /// A W8A8 static recipe with a smoothing process before linear_quant, saved as `saver`.
+    static func recipe(_ smoothing: String, saver: String, in dir: URL) throws -> URL {
+        let url = dir.appendingPathComponent("recipe-\(saver).yaml")
+        try """
+            apiversion: modelslim_v1
+            spec:
+              process:
+                - \(smoothing)
+                - type: linear_quant
+                  qconfig:
+                    act: {scope: per_tensor, dtype: int8, symmetric: false, method: minmax}
+                    weight: {scope: per_channel, dtype: int8, symmetric: true, method: minmax}
+              save: [{type: \(saver)}]
+
+            """.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// Asymmetric iter_smooth writes its norm and Linear biases in AscendV1 and is refused by name
+    /// for compressed-tensors, whose transformers modules cannot hold them.
+    @Test func asymmetricIterSmoothNeedsAscendV1() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let smoothing = "{type: iter_smooth, symmetric: false}"
+        let refused = dir.appendingPathComponent("refused")
+        let result = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", refused.path,
+                                        "--recipe", try Self.recipe(smoothing, saver: "compressed_tensors", in: dir).path,
+                                        "--dataset", Self.data, "--samples", "4", "--seqlen", "64"])
+        #expect(result.status == 1)
+        #expect(result.errorLine.contains("iter_smooth with 'symmetric' false shifts activations into norm biases"), "\(result.errorLine)")
+        #expect(!FileManager.default.fileExists(atPath: refused.path))
+        let out = dir.appendingPathComponent("ascend")
+        let ran = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path,
+                                     "--recipe", try Self.recipe(smoothing, saver: "ascendv1_saver", in: dir).path,
+                                     "--dataset", Self.data, "--samples", "4", "--seqlen", "64"])
+        #expect(ran.status == 0, "\(ran.errorLine)")
+        let description = try Self.description(out)
+        #expect(description["model.layers.0.input_layernorm.bias"] == "FLOAT")
+        #expect(description["model.layers.0.self_attn.q_proj.bias"] == "FLOAT")
+        #expect(description["model.layers.0.self_attn.o_proj.bias"] == nil)
+        let bias = try #require(try Self.tensor("model.layers.0.input_layernorm.bias", in: out))
+        #expect(bias.count == 64 * 4 && bias.contains { $0 != 0 })
+    }
+
+    /// m1 (smooth_quant) gives its norms zero biases: written in AscendV1, left out of compressed-tensors.
+    @Test func smoothQuantZeroNormBiases() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for saver in ["ascendv1_saver", "compressed_tensors"] {
+            let out = dir.appendingPathComponent(saver)
+            let result = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path,
+                                            "--recipe", try Self.recipe("{type: smooth_quant}", saver: saver, in: dir).path,
+                                            "--dataset", Self.data, "--samples", "4", "--seqlen", "64"])
+            #expect(result.status == 0, "\(saver): \(result.errorLine)")
+            let bias = try Self.tensor("model.layers.1.post_attention_layernorm.bias", in: out)
+            if saver == "ascendv1_saver" {
+                #expect(bias == Data(count: 64 * 4))
+            } else {
+                #expect(bias == nil)
+            }
+        }
+    }
 }

@@ -57,6 +57,13 @@ struct AntiOutlierRecipeTests {
         #expect(recipe.modifiers == [.modelSlimSmooth(expected), .modelSlimLinearQuant])
     }
 
+    @Test func asymmetricSmoothingAddsBiases() throws {
+        let recipe = try RecipeParser.parse(Self.recipe("- type: iter_smooth\n  symmetric: false\n"))
+        guard case .modelSlimSmooth(let spec) = recipe.modifiers.first else { Issue.record("no smoothing"); return }
+        #expect(!spec.symmetric && recipe.modifiers.first?.addsBiases == true)
+        #expect(ModifierSpec.modelSlimSmooth(ModelSlimSmoothSpec(process: .smoothQuant)).addsBiases == false)
+    }
+
     @Test func smoothQuantFields() throws {
         let recipe = try RecipeParser.parse(Self.recipe("- type: smooth_quant\n  alpha: 0.6\n"))
         var expected = ModelSlimSmoothSpec(process: .smoothQuant)
@@ -66,8 +73,6 @@ struct AntiOutlierRecipeTests {
     }
 
     @Test func refusedByName() {
-        expectRecipeError(Self.recipe("- type: iter_smooth\n  symmetric: false\n"),
-                          contains: ["'spec.process[0].symmetric' (asymmetric smoothing", "not supported yet"])
         expectRecipeError(Self.recipe("- type: iter_smooth\n  enable_subgraph_type: [norm-linear, qkv]\n"),
                           contains: ["'spec.process[0].enable_subgraph_type[1]' must be one of: norm-linear, linear-linear, ov, up-down (got 'qkv')"])
         expectRecipeError(Self.recipe("- type: iter_smooth\n  alpha: 1.5\n"), contains: ["'spec.process[0].alpha' must be between 0 and 1, got 1.5"])
