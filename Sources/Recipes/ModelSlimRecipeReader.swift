@@ -41,7 +41,12 @@ enum ModelSlimRecipeReader {
         let (smoothing, processes) = try processes(spec.optional("process"))
         let save = try spec.optional("save")?.items().map(saveConfig) ?? []
         let dataset = try spec.optional("dataset")?.string()
-        guard let first = processes.first else { throw RecipeParser.noQuantization }
+        guard let first = processes.first else {
+            if let smooth = smoothing.first, let node = spec.optional("process") {
+                throw RecipeError("\(RecipeError.quoted(node.path)) has \(smooth.process.rawValue) but no linear_quant: a smoothed float output is not supported yet (add a linear_quant process)")
+            }
+            throw RecipeParser.noQuantization
+        }
         let groups = processes.enumerated().map { (name: "group_\($0.offset)", scheme: $0.element.scheme) }
         var recipe = Recipe(syntax: .modelSlimV1, groups: groups, ignore: first.ignore, save: save, dataset: dataset, text: text)
         // msModelSlim's own arithmetic and calibration semantics, whatever the save format.

@@ -78,6 +78,8 @@ struct AntiOutlierRecipeTests {
         expectRecipeError(Self.recipe("- type: iter_smooth\n  alpha: 1.5\n"), contains: ["'spec.process[0].alpha' must be between 0 and 1, got 1.5"])
         expectRecipeError(Self.recipe("- type: smooth_quant\n  scale_min: 0.1\n"), contains: ["unknown key 'spec.process[0].scale_min'"])
         expectRecipeError(Self.recipe("- type: iter_smooth\n  beta: 0.1\n"), contains: ["unknown key 'spec.process[0].beta'"])
+        expectRecipeError("apiversion: modelslim_v1\nspec:\n  process:\n    - type: iter_smooth\n",
+                          contains: ["'spec.process' has iter_smooth but no linear_quant: a smoothed float output is not supported yet"])
         let after = """
             apiversion: modelslim_v1
             spec:
