@@ -21,8 +21,10 @@ import Tensors
 /// - W[:, j] ← W[:, j]·s_j for every balance Linear, norm weight g_j ← g_j / s_j, so the float
 ///   model is unchanged up to rounding.
 ///
-/// The shift z_j = (max X_j + min X_j)/2 of the paper needs a norm bias and Linear biases, which
-/// the models and the compressed-tensors export do not carry yet; it is not applied.
+/// With `shift` (the paper's channel shift, off by default as in msModelSlim), X is first replaced by
+/// X − z with z_j = (max X_j + min X_j)/2 over all calibration tokens: M, the subsample and the loss
+/// use the shifted rows, every balance Linear gets b ← b + W z (W before scaling; a bias created
+/// when absent) and the norm a bias (β − z)/s, which only the AscendV1 format can hold.
 public final class OutlierSuppressionPlusModifier: LayerModifier {
     /// Settings of the search.
     public struct Settings: Sendable {
@@ -32,12 +34,15 @@ public final class OutlierSuppressionPlusModifier: LayerModifier {
         public var rowStride: Int
         /// … up to this many rows.
         public var maxRows: Int
+        /// Remove the channel shift z into norm and Linear biases first.
+        public var shift: Bool
 
-        /// The defaults: 100 thresholds, every 128th row, at most 256 rows.
-        public init(gridSize: Int = 100, rowStride: Int = 128, maxRows: Int = 256) {
+        /// The defaults: 100 thresholds, every 128th row, at most 256 rows, no shift.
+        public init(gridSize: Int = 100, rowStride: Int = 128, maxRows: Int = 256, shift: Bool = false) {
             self.gridSize = gridSize
             self.rowStride = rowStride
             self.maxRows = maxRows
+            self.shift = shift
         }
     }
 
@@ -76,26 +81,49 @@ public final class OutlierSuppressionPlusModifier: LayerModifier {
             guard sample.rows.rows > 0 else {
                 throw AlgorithmError("\(context.prefix)…: Outlier Suppression+ saw no calibration tokens")
             }
+            let shift = settings.shift ? sample.shift : nil
             let scales = try search(layer, mapping: mapping, sample: sample, context: context)
             let d = context.dtype
             for role in mapping.balance {
-                var w = layer[role].weight
+                var linear = layer[role]
+                var w = linear.weight
+                if let shift {
+                    var bias = linear.bias ?? [Float](repeating: 0, count: w.rows)
+                    for r in 0..<w.rows {
+                        var dot: Float = 0
+                        for c in 0..<w.cols { dot += w[r, c] * shift[c] }
+                        bias[r] = d.round(bias[r] + dot)
+                    }
+                    linear.bias = bias
+                }
                 for r in 0..<w.rows {
                     for c in 0..<w.cols { w[r, c] = d.round(w[r, c] * scales[c]) }
                 }
-                layer[role].weight = w
+                linear.weight = w
+                layer[role] = linear
             }
             guard case .norm(let role) = mapping.smooth, var norm = layer[norm: role] else { continue }
             for j in 0..<scales.count { norm.weight[j] = d.round(norm.weight[j] / scales[j]) }
+            if let shift {
+                let old = norm.bias ?? [Float](repeating: 0, count: scales.count)
+                norm.bias = (0..<scales.count).map { d.round(d.round(old[$0] - shift[$0]) / scales[$0]) }
+            }
             layer[norm: role] = norm
         }
     }
 
     /// The scales of the threshold of least quantized-output error.
     func search(_ layer: DecoderLayer, mapping: ScaleMapping, sample: RowSample, context: LayerContext) throws -> [Float] {
-        let x = sample.rows
+        var x = sample.rows
         let width = x.cols
-        let absMax = sample.absMax
+        var absMax = sample.absMax
+        if settings.shift {
+            let z = sample.shift
+            for r in 0..<x.rows {
+                for c in 0..<width { x[r, c] -= z[c] }
+            }
+            absMax = zip(sample.low, sample.high).enumerated().map { c, range in max(abs(range.0 - z[c]), abs(range.1 - z[c])) }
+        }
         let top = absMax.max() ?? 0
         guard top > 0 else { return [Float](repeating: 1, count: width) }
         let reference = mapping.balance.map { BLAS.linear(x, weight: layer[$0].weight, bias: nil) }
@@ -141,17 +169,24 @@ public final class OutlierSuppressionPlusModifier: LayerModifier {
 }
 
 /// Every `stride`-th row of a Linear's calibration input (at most `limit`) and the per-channel
-/// max |x| over all rows.
+/// max |x|, min and max over all rows.
 final class RowSample: @unchecked Sendable {
     // Updated by hooks on the pipeline's thread only.
     private(set) var rows: Matrix
     private(set) var absMax: [Float]
+    private(set) var low: [Float]
+    private(set) var high: [Float]
+
+    /// z = (max + min)/2 per channel.
+    var shift: [Float] { zip(high, low).map { ($0 + $1) / 2 } }
     private let stride: Int, limit: Int
     private var seen = 0
 
     init(width: Int, stride: Int, limit: Int) {
         rows = Matrix(rows: 0, cols: width)
         absMax = [Float](repeating: 0, count: width)
+        low = [Float](repeating: .infinity, count: width)
+        high = [Float](repeating: -.infinity, count: width)
         self.stride = stride
         self.limit = limit
     }
@@ -160,7 +195,12 @@ final class RowSample: @unchecked Sendable {
         let width = absMax.count
         var kept: [Float] = []
         for r in 0..<x.rows {
-            for c in 0..<width { absMax[c] = max(absMax[c], abs(x[r, c])) }
+            for c in 0..<width {
+                let v = x[r, c]
+                absMax[c] = max(absMax[c], abs(v))
+                low[c] = min(low[c], v)
+                high[c] = max(high[c], v)
+            }
             if (seen + r) % stride == 0 && rows.rows + kept.count / width < limit {
                 for c in 0..<width { kept.append(x[r, c]) }
             }

@@ -35,8 +35,11 @@ public enum ModifierSpec: Sendable, Equatable {
     /// Whether the modifier gives norms or bias-less Linears nonzero biases (channel shifts),
     /// which compressed-tensors checkpoints cannot hold.
     public var addsBiases: Bool {
-        if case .modelSlimSmooth(let spec) = self { return !spec.symmetric }
-        return false
+        switch self {
+        case .modelSlimSmooth(let spec): !spec.symmetric
+        case .outlierSuppressionPlus(let spec): spec.shift
+        default: false
+        }
     }
 
     /// Whether the modifier needs calibration data whatever the scheme.
@@ -170,6 +173,9 @@ public struct ModelSlimSmoothSpec: Sendable, Equatable {
 public struct OutlierSuppressionPlusSpec: Sendable, Equatable {
     /// Candidate thresholds of the scaling search (msModelSlim's `os_k`).
     public var gridSize = 100
+    /// Remove the channel shift into norm and Linear biases first (the paper's shift; msModelSlim's
+    /// default `ch_align=False` leaves it out).
+    public var shift = false
 
     /// The defaults.
     public init() {}

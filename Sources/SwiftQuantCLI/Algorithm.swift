@@ -51,7 +51,7 @@ enum ModifierFactory {
                                                            normBias: smooth.process == .smoothQuant)
                 return IterSmoothModifier(settings: settings)
             case .outlierSuppressionPlus(let spec):
-                return OutlierSuppressionPlusModifier(settings: .init(gridSize: spec.gridSize))
+                return OutlierSuppressionPlusModifier(settings: .init(gridSize: spec.gridSize, shift: spec.shift))
             case .gptq(let gptq):
                 return GPTQModifier(settings: .init(blockSize: gptq.blockSize, dampeningFraction: Float(gptq.dampeningFraction)))
             case .smoothQuant(let smooth):

@@ -274,7 +274,8 @@ struct Quantize: ParsableCommand {
                 modifiers.insert(try method.modifierSpec(forW8A8: w8a8), at: 0)
             }
             if let shifting = modifiers.first(where: \.addsBiases), formats.contains(where: { $0.type != "ascendv1_saver" }) {
-                throw CLIError("\(shifting.name) with 'symmetric' false shifts activations into norm biases, which a compressed-tensors checkpoint cannot hold (transformers' RMSNorm has no bias): save with ascendv1_saver only")
+                let what = shifting.name == "OutlierSuppressionPlus" ? "\(shifting.name) with its channel shift" : "\(shifting.name) with 'symmetric' false"
+                throw CLIError("\(what) shifts activations into norm biases, which a compressed-tensors checkpoint cannot hold (transformers' RMSNorm has no bias): save with ascendv1_saver only")
             }
             return Job(groups: parsed.groups, ignore: ignoreList, recipeText: parsed.text, formats: formats,
                        recipeDataset: recipeDataset, modifiers: modifiers)

@@ -221,6 +221,17 @@ import Testing
         #expect(smoothed[.oProj].weight == setup.layer[.oProj].weight)
     }
 
+    /// With the paper's shift: biases carry z, the float layer is unchanged.
+    @Test func outlierSuppressionPlusShiftKeepsTheFloatLayer() throws {
+        var setup = try Self.setup(assignments: Self.w8a8)
+        for role in [LinearRole.gateProj, .upProj] { setup.layer[role].bias = nil }
+        let smoothed = try Self.run(OutlierSuppressionPlusModifier(settings: .init(rowStride: 1, shift: true)), setup)
+        let bias = try #require(smoothed.postAttentionLayerNorm.bias)
+        #expect(bias.contains { $0 != 0 } && smoothed[.gateProj].bias != nil)
+        let drift = Self.drift(setup.layer, smoothed, rope: setup.rope)
+        #expect(drift <= 2e-5, "relative drift \(drift)")
+    }
+
     /// The chosen threshold's quantized-output loss is no worse than no scaling (t = T).
     @Test func outlierSuppressionPlusNeverLosesToNoScaling() throws {
         let setup = try Self.setup(assignments: Self.w8a8)

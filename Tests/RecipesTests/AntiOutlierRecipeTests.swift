@@ -62,6 +62,10 @@ struct AntiOutlierRecipeTests {
         guard case .modelSlimSmooth(let spec) = recipe.modifiers.first else { Issue.record("no smoothing"); return }
         #expect(!spec.symmetric && recipe.modifiers.first?.addsBiases == true)
         #expect(ModifierSpec.modelSlimSmooth(ModelSlimSmoothSpec(process: .smoothQuant)).addsBiases == false)
+        var osPlus = OutlierSuppressionPlusSpec()
+        #expect(!ModifierSpec.outlierSuppressionPlus(osPlus).addsBiases)
+        osPlus.shift = true
+        #expect(ModifierSpec.outlierSuppressionPlus(osPlus).addsBiases)
     }
 
     @Test func smoothQuantFields() throws {
