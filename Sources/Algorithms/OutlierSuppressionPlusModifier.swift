@@ -3,32 +3,34 @@ import Models
 import Quantization
 import Tensors
 
-/// Outlier Suppression+ (Wei et al. 2023), msModelSlim's legacy anti-outlier method m2, on the
-/// norm-linear subgraphs (input_layernorm → q/k/v, post_attention_layernorm → gate/up).
+/// Outlier Suppression+ (Wei et al. 2023) as msModelSlim's legacy anti-outlier method m2 runs it
+/// (`os_ln_fcs`, compiled in `anti_utils*.so`), on the norm-linear subgraphs (input_layernorm →
+/// q/k/v, post_attention_layernorm → gate/up). What its outputs show (probed with msModelSlim
+/// 26.1.0's own function on stories260K, `scripts/interop/os_plus_vs_legacy.py`):
 ///
-/// msModelSlim's own m2 (`os_ln_fcs`) is compiled (`anti_utils*.so`); what its legacy output on
-/// stories260K shows is reproduced in kind: with its default `ch_align=False` the channel shift
-/// is not applied (the norm biases it writes are all zero), and the per-channel scales are ≥ 1,
-/// exactly 1 on channels without outliers. The scaling here is the published one:
+/// - per channel, c_j = the running max over samples of max(x_j − z_j), with z = (max + min)/2 of
+///   the running range after each sample (msModelSlim's `thres_c`; signed, not |x|);
+/// - a scaled channel gets s_j = √(c_j / max_o |W[o, j]|) (max over the balance Linears): exactly
+///   SmoothQuant at α 0.5 with c as the activation statistic; the other channels keep s = 1;
+/// - the scaled channels are the k of largest c_j, k searched by the quantized-output loss.
 ///
-/// - from the calibration pass, M_j = max |X_j| of the subgraph's input and a fixed subsample of
-///   its rows (every `rowStride`-th row, at most `maxRows`);
-/// - for t_k = T·k/`gridSize` (k = `gridSize` … 1, T = max_j M_j), s_j(t) = max(1, M_j / t);
-/// - loss(t) = Σ over the balance Linears of ‖Q_a(X/s)·Q_w(W·s)ᵀ − X·Wᵀ‖² on the subsample, with
-///   the Linears' own schemes in msModelSlim's min/max arithmetic (activations per tensor from the
-///   subsample's range, weights per output channel); the t of least loss wins (k = `gridSize` is
-///   s = 1, so the chosen scales never do worse than none on the subsample);
-/// - W[:, j] ← W[:, j]·s_j for every balance Linear, norm weight g_j ← g_j / s_j, so the float
-///   model is unchanged up to rounding.
+/// Here k runs over 0…C (C = channels; with more than `gridSize` channels, `gridSize` + 1 evenly
+/// spaced values) and the loss is Σ over the balance Linears of ‖Q_a(X/s)·Q_w(W·s)ᵀ − X·Wᵀ‖² on a
+/// fixed subsample of calibration rows (every `rowStride`-th, at most `maxRows`) with the Linears'
+/// own schemes in msModelSlim's min/max arithmetic; k = 0 (no scaling) is a candidate, so the
+/// scales never do worse than none on the subsample. msModelSlim's exact selection rule is not
+/// reproduced (it also reads the tensor-wise std and the first sample only): on stories260K the same
+/// channel count is chosen in some subgraphs only. W[:, j] ← W[:, j]·s_j, norm weight g_j ← g_j / s_j,
+/// so the float model is unchanged up to rounding.
 ///
-/// With `shift` (the paper's channel shift, off by default as in msModelSlim), X is first replaced by
-/// X − z with z_j = (max X_j + min X_j)/2 over all calibration tokens: M, the subsample and the loss
-/// use the shifted rows, every balance Linear gets b ← b + W z (W before scaling; a bias created
-/// when absent) and the norm a bias (β − z)/s, which only the AscendV1 format can hold.
+/// msModelSlim's default (`ch_align=False`) applies no shift (the norm biases it writes are zero).
+/// With `shift`, X is first replaced by X − z (z over all calibration tokens): every balance Linear
+/// gets b ← b + W z (W before scaling; a bias created when absent) and the norm a bias (β − z)/s,
+/// which only the AscendV1 format can hold.
 public final class OutlierSuppressionPlusModifier: LayerModifier {
     /// Settings of the search.
     public struct Settings: Sendable {
-        /// Candidate thresholds (msModelSlim's `os_k`, default 100).
+        /// Most candidate channel counts beyond k = 0 (default 100).
         public var gridSize: Int
         /// Every `rowStride`-th calibration row enters the loss …
         public var rowStride: Int
@@ -37,7 +39,7 @@ public final class OutlierSuppressionPlusModifier: LayerModifier {
         /// Remove the channel shift z into norm and Linear biases first.
         public var shift: Bool
 
-        /// The defaults: 100 thresholds, every 128th row, at most 256 rows, no shift.
+        /// The defaults: at most 100 channel counts, every 128th row, at most 256 rows, no shift.
         public init(gridSize: Int = 100, rowStride: Int = 128, maxRows: Int = 256, shift: Bool = false) {
             self.gridSize = gridSize
             self.rowStride = rowStride
@@ -71,7 +73,8 @@ public final class OutlierSuppressionPlusModifier: LayerModifier {
             guard let first = mapping.balance.first else { continue }
             let sample = RowSample(width: context.layout.linear(first).inFeatures, stride: max(1, settings.rowStride), limit: max(1, settings.maxRows))
             samples.append((mapping, sample))
-            layer[first].addInputObserver { x in sample.add(x) }
+            let batch = context.batch
+            layer[first].addInputObserver { x in sample.add(x, segments: batch.segments) }
         }
     }
 
@@ -112,26 +115,36 @@ public final class OutlierSuppressionPlusModifier: LayerModifier {
         }
     }
 
-    /// The scales of the threshold of least quantized-output error.
+    /// The scales of the channel count of least quantized-output error.
     func search(_ layer: DecoderLayer, mapping: ScaleMapping, sample: RowSample, context: LayerContext) throws -> [Float] {
         var x = sample.rows
         let width = x.cols
-        var absMax = sample.absMax
         if settings.shift {
             let z = sample.shift
             for r in 0..<x.rows {
                 for c in 0..<width { x[r, c] -= z[c] }
             }
-            absMax = zip(sample.low, sample.high).enumerated().map { c, range in max(abs(range.0 - z[c]), abs(range.1 - z[c])) }
         }
-        let top = absMax.max() ?? 0
-        guard top > 0 else { return [Float](repeating: 1, count: width) }
+        let threshold = sample.thresholdMax
+        var weightMax = [Float](repeating: 0, count: width)
+        for role in mapping.balance {
+            let w = layer[role].weight
+            for r in 0..<w.rows {
+                for c in 0..<width { weightMax[c] = max(weightMax[c], abs(w[r, c])) }
+            }
+        }
+        let candidate = (0..<width).map { j -> Float in
+            threshold[j] > 0 && weightMax[j] > 0 ? max(1, (threshold[j] / weightMax[j]).squareRoot()) : 1
+        }
+        let order = (0..<width).sorted { threshold[$0] > threshold[$1] || (threshold[$0] == threshold[$1] && $0 < $1) }
+        let grid = max(1, settings.gridSize)
+        let counts = width <= grid ? Array(0...width)
+            : Array(Set((0...grid).map { Int((Double(width) * Double($0) / Double(grid)).rounded()) })).sorted()
         let reference = mapping.balance.map { BLAS.linear(x, weight: layer[$0].weight, bias: nil) }
         var best: (loss: Double, scales: [Float])?
-        let grid = max(1, settings.gridSize)
-        for k in stride(from: grid, through: 1, by: -1) {
-            let t = top * Float(k) / Float(grid)
-            let scales = absMax.map { max(1, $0 / t) }
+        for k in counts {
+            var scales = [Float](repeating: 1, count: width)
+            for j in order.prefix(k) { scales[j] = candidate[j] }
             var loss = 0.0
             for (index, role) in mapping.balance.enumerated() {
                 let scheme = context.assignments[role]?.scheme
@@ -168,14 +181,16 @@ public final class OutlierSuppressionPlusModifier: LayerModifier {
     }
 }
 
-/// Every `stride`-th row of a Linear's calibration input (at most `limit`) and the per-channel
-/// max |x|, min and max over all rows.
+/// Every `stride`-th row of a Linear's calibration input (at most `limit`), the per-channel min and
+/// max over all rows, and msModelSlim's `thres_c`: the running max of x − z per sample, z the
+/// running (max + min)/2 after that sample.
 final class RowSample: @unchecked Sendable {
     // Updated by hooks on the pipeline's thread only.
     private(set) var rows: Matrix
     private(set) var absMax: [Float]
     private(set) var low: [Float]
     private(set) var high: [Float]
+    private(set) var thresholdMax: [Float]
 
     /// z = (max + min)/2 per channel.
     var shift: [Float] { zip(high, low).map { ($0 + $1) / 2 } }
@@ -187,22 +202,29 @@ final class RowSample: @unchecked Sendable {
         absMax = [Float](repeating: 0, count: width)
         low = [Float](repeating: .infinity, count: width)
         high = [Float](repeating: -.infinity, count: width)
+        thresholdMax = [Float](repeating: -.infinity, count: width)
         self.stride = stride
         self.limit = limit
     }
 
-    func add(_ x: Matrix) {
+    func add(_ x: Matrix, segments: [Range<Int>] = []) {
         let width = absMax.count
         var kept: [Float] = []
-        for r in 0..<x.rows {
-            for c in 0..<width {
-                let v = x[r, c]
-                absMax[c] = max(absMax[c], abs(v))
-                low[c] = min(low[c], v)
-                high[c] = max(high[c], v)
+        for segment in segments.isEmpty ? [0..<x.rows] : segments {
+            for r in segment {
+                for c in 0..<width {
+                    let v = x[r, c]
+                    absMax[c] = max(absMax[c], abs(v))
+                    low[c] = min(low[c], v)
+                    high[c] = max(high[c], v)
+                }
+                if (seen + r) % stride == 0 && rows.rows + kept.count / width < limit {
+                    for c in 0..<width { kept.append(x[r, c]) }
+                }
             }
-            if (seen + r) % stride == 0 && rows.rows + kept.count / width < limit {
-                for c in 0..<width { kept.append(x[r, c]) }
+            let z = shift
+            for r in segment {
+                for c in 0..<width { thresholdMax[c] = max(thresholdMax[c], x[r, c] - z[c]) }
             }
         }
         seen += x.rows

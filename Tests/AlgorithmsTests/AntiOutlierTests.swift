@@ -241,13 +241,32 @@ import Testing
         var x = SmoothQuantTests.rows(21, count: 64)
         layer.forward(batch: &x, segments: [0..<64], rope: setup.rope)
         let sample = RowSample(width: 64, stride: 1, limit: 1000)
-        sample.add(Self.inputs(setup, .qProj))
+        let inputs = Self.inputs(setup, .qProj)
+        sample.add(inputs, segments: [0..<32, 32..<64])
+        // thres_c: the running max of x − z, z from the range after each sample.
+        var low = [Float](repeating: .infinity, count: 64), high = [Float](repeating: -.infinity, count: 64)
+        var expected = [Float](repeating: -.infinity, count: 64)
+        for segment in [0..<32, 32..<64] {
+            for r in segment { for c in 0..<64 { low[c] = min(low[c], inputs[r, c]); high[c] = max(high[c], inputs[r, c]) } }
+            for r in segment { for c in 0..<64 { expected[c] = max(expected[c], inputs[r, c] - (high[c] + low[c]) / 2) } }
+        }
+        #expect(sample.thresholdMax == expected)
         let mapping = OutlierSuppressionPlusModifier.mappings[0]
         let chosen = try modifier.search(setup.layer, mapping: mapping, sample: sample, context: setup.context)
-        let one = OutlierSuppressionPlusModifier(settings: .init(gridSize: 1, rowStride: 1))
-        let none = try one.search(setup.layer, mapping: mapping, sample: sample, context: setup.context)
-        #expect(none.allSatisfy { $0 == 1 })
+        let none = [Float](repeating: 1, count: 64)
         #expect(chosen.contains { $0 > 1 }, "no channel scaled on outlier data")
+        // Scaled channels: s = √(thres_c / max|W|), and they are the channels of largest thres_c.
+        var weightMax = [Float](repeating: 0, count: 64)
+        for role in mapping.balance {
+            let w = setup.layer[role].weight
+            for r in 0..<w.rows { for c in 0..<64 { weightMax[c] = max(weightMax[c], abs(w[r, c])) } }
+        }
+        let scaled = (0..<64).filter { chosen[$0] != 1 }
+        let unscaled = (0..<64).filter { chosen[$0] == 1 }
+        for j in scaled {
+            #expect(chosen[j] == (sample.thresholdMax[j] / weightMax[j]).squareRoot(), "channel \(j)")
+            #expect(unscaled.allSatisfy { sample.thresholdMax[$0] <= sample.thresholdMax[j] || (sample.thresholdMax[j] / weightMax[j]).squareRoot() <= 1 })
+        }
         func loss(_ scales: [Float]) throws -> Double {
             var total = 0.0
             let rows = sample.rows

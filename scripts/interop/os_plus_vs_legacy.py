@@ -20,4 +20,4 @@ for i in range(5):
     k=f"model.layers.{i}.{nm}.weight"
     g=orig[k].astype(np.float64); sr=g/sv[k]; so=g/ours[k]
     one_r=sr<1+1e-6; one_o=so<1+1e-6
-    print(f"{i} {nm[:5]}: ref s in [{sr.min():.3f},{sr.max():.3f}] ones {one_r.sum():2d} | ours [{so.min():.3f},{so.max():.3f}] ones {one_o.sum():2d} | both-one {(one_r&one_o).sum():2d} corr(log s) {np.corrcoef(np.log(sr),np.log(so))[0,1] if sr.std()>0 and so.std()>0 else float('nan'):.3f} median|log ratio| {np.median(np.abs(np.log(sr/so))):.3f}")
+    print(f"{i} {nm[:5]}: ref s in [{sr.min():.3f},{sr.max():.3f}] ones {one_r.sum():2d} | ours [{so.min():.3f},{so.max():.3f}] ones {one_o.sum():2d} | both-one {(one_r&one_o).sum():2d} corr(log s) {np.corrcoef(np.log(sr),np.log(so))[0,1] if sr.std()>0 and so.std()>0 else float('nan'):.3f} median|log ratio| {np.median(np.abs(np.log(sr/so))):.3f} | both scaled {(~one_r&~one_o).sum():2d}, max rel diff there {np.max(np.abs(so/sr-1)[~one_r&~one_o]) if (~one_r&~one_o).any() else 0:.1e}")
