@@ -171,7 +171,8 @@ public struct ModelSlimSmoothSpec: Sendable, Equatable {
 
 /// Outlier Suppression+ settings.
 public struct OutlierSuppressionPlusSpec: Sendable, Equatable {
-    /// Candidate thresholds of the scaling search (msModelSlim's `os_k`).
+    /// Most candidate counts of scaled channels beyond none (msModelSlim's `os_k` does not change
+    /// its result on stories260K, so it is not this).
     public var gridSize = 100
     /// Remove the channel shift into norm and Linear biases first (the paper's shift; msModelSlim's
     /// default `ch_align=False` leaves it out).
