@@ -34,6 +34,10 @@ public final class AscendV1Format: QuantFormatBase {
     /// The description file name.
     public static let descriptionFile = "quant_model_description.json"
 
+    /// msModelSlim writes the norm biases of its smoothing shifts (`<norm>.bias`, FLOAT) and the
+    /// Linear biases they fold into (`P.bias`, and in `quant_bias`).
+    public override var storesAddedBiases: Bool { true }
+
     public let config: FormatConfig
     private var writer: ShardedSafetensorsWriter?
     private var description = JSONObject()

@@ -88,6 +88,15 @@ public protocol QuantFormat: AnyObject {
     func processModuleTensors(prefix: String, module: ExportModule) throws
     /// Closes writers and writes whole-model metadata derived from what was exported.
     func finalizeExport(model: ExportModelSummary) throws
+    /// Whether the format can hold biases the source architecture does not declare: a norm bias
+    /// or a bias on a Linear whose config says it has none (written by smoothing shifts).
+    var storesAddedBiases: Bool { get }
+}
+
+extension QuantFormat {
+    /// compressed-tensors checkpoints are loaded by transformers' own modules, whose Llama-family
+    /// RMSNorms have no bias: by default a format cannot hold added biases.
+    public var storesAddedBiases: Bool { false }
 }
 
 /// Base class: a handler map keyed by module kind, with a float fallback, and each module exported once.
@@ -99,6 +108,9 @@ open class QuantFormatBase: QuantFormat {
     public var handlers: [String: Handler] = [:]
 
     public init() {}
+
+    /// Subclasses that write added biases (norm biases) say so.
+    open var storesAddedBiases: Bool { false }
 
     open func prepareExport(context: ExportContext) throws {
         self.context = context

@@ -33,6 +33,9 @@ public final class FormatFanOut: QuantFormat {
         try self.init(configs.map { ($0, try registry.make($0)) }, layout: layout)
     }
 
+    /// Every format must hold added biases.
+    public var storesAddedBiases: Bool { formats.allSatisfy { $0.format.storesAddedBiases } }
+
     public func prepareExport(context: ExportContext) throws {
         for (config, format) in formats {
             var own = context

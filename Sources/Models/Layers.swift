@@ -68,19 +68,24 @@ public struct InputTransform: Sendable {
     }
 }
 
-/// Root-mean-square layer norm with a learned scale.
+/// Root-mean-square layer norm with a learned scale and, after a smoothing shift (msModelSlim's
+/// `RMSNormBias`), a bias: y = weight · x / rms(x) + bias.
 public struct RMSNorm: Sendable {
     /// Module path, e.g. `model.layers.0.input_layernorm`.
     public let path: String
     /// Per-feature scale.
     public var weight: [Float]
+    /// Per-feature bias, added after the scale; nil for the plain RMSNorm of the checkpoints
+    /// (transformers' Llama-family RMSNorms have none, so checkpoints never load one).
+    public var bias: [Float]?
     /// Epsilon added to the mean square.
     public let eps: Float
 
     /// Creates a norm.
-    public init(path: String, weight: [Float], eps: Float) {
+    public init(path: String, weight: [Float], bias: [Float]? = nil, eps: Float) {
         self.path = path
         self.weight = weight
+        self.bias = bias
         self.eps = eps
     }
 
@@ -110,6 +115,11 @@ public struct RMSNorm: Sendable {
                             VectorMath.rmsNorm(xBase + r * width, weight: wBase, eps: eps, count: width,
                                                into: oBase + r * width)
                         }
+                        if let bias {
+                            for r in range {
+                                for i in 0..<width { oBase[r * width + i] += bias[i] }
+                            }
+                        }
                     }
                 }
             }
@@ -131,6 +141,7 @@ public struct RMSNorm: Sendable {
                         let v = p + r * stride + h * width
                         VectorMath.rmsNorm(v, weight: wBase, eps: eps, count: width, into: tmp)
                         v.update(from: tmp, count: width)
+                        if let bias { for i in 0..<width { v[i] += bias[i] } }
                     }
                 }
                 return
@@ -144,6 +155,7 @@ public struct RMSNorm: Sendable {
                         VectorMath.rmsNorm(v, weight: op.baseAddress!, eps: eps, count: width, into: tmp)
                         VectorMath.roundToBF16(tmp, count: width)
                         for i in 0..<width { v[i] = FloatBits.roundToBF16(wBase[i] * tmp[i]) }
+                        if let bias { for i in 0..<width { v[i] = FloatBits.roundToBF16(v[i] + bias[i]) } }
                     }
                 }
             }

@@ -218,6 +218,23 @@ public struct SequentialPipeline {
 
     private func exportLayer(_ layer: DecoderLayer, result: LayerQuantization, context: LayerContext, format: QuantFormat) throws {
         let dtype = context.dtype
+        // Biases the architecture does not declare (smoothing shifts): formats that cannot hold
+        // them get none when they are all zero (msModelSlim's smooth_quant gives every smoothed
+        // norm a zero bias), and refuse the run otherwise.
+        var layer = layer
+        if !format.storesAddedBiases {
+            func isZero(_ bias: [Float]?) -> Bool { bias?.allSatisfy { $0 == 0 } ?? true }
+            for declared in context.layout.norms {
+                guard var norm = layer[norm: declared.role], norm.bias != nil else { continue }
+                guard isZero(norm.bias) else { throw Self.addedBias(context.prefix + declared.name, directory.config) }
+                norm.bias = nil
+                layer[norm: declared.role] = norm
+            }
+            for declared in context.layout.linears where !declared.bias && layer[declared.role].bias != nil {
+                guard isZero(layer[declared.role].bias) else { throw Self.addedBias(context.prefix + declared.name, directory.config) }
+                layer[declared.role].bias = nil
+            }
+        }
         for declared in context.layout.linears {
             let linear = layer[declared.role]
             if let assignment = context.assignments[declared.role], let weight = result.weights[declared.role] {
@@ -244,9 +261,17 @@ public struct SequentialPipeline {
         }
         for role in [NormRole.inputLayerNorm, .postAttentionLayerNorm] {
             guard let norm = layer[norm: role] else { continue }
-            try format.processModuleTensors(prefix: norm.path, module: .float(path: norm.path, tensors: [
-                try tensor(norm.path + ".weight", shape: [norm.weight.count], norm.weight, dtype)]))
+            var tensors = [try tensor(norm.path + ".weight", shape: [norm.weight.count], norm.weight, dtype)]
+            if let bias = norm.bias {
+                tensors.append(try tensor(norm.path + ".bias", shape: [bias.count], bias, dtype))
+            }
+            try format.processModuleTensors(prefix: norm.path, module: .float(path: norm.path, tensors: tensors))
         }
+    }
+
+    /// The error for a nonzero bias a format cannot hold.
+    static func addedBias(_ path: String, _ config: ModelConfiguration) -> PipelineError {
+        PipelineError("\(path).bias: a smoothing shift gave it a bias that a compressed-tensors checkpoint cannot hold (transformers' \(config.architecture.declaration.classPrefix) modules have none there); save with ascendv1_saver only")
     }
 
     /// A float tensor of the layer as it stands, stored in the dtype the source checkpoint stores

@@ -6,7 +6,7 @@ enum ModelSlimRecipeReader {
     static let apiVersions = ["modelslim_v1"]
     /// API versions msModelSlim has that SwiftQuant does not read.
     static let otherAPIVersions = ["modelslim_v0", "multimodal_vlm_modelslim_v1", "multimodal_sd_modelslim_v1"]
-    static let supportedProcesses = ["linear_quant", "dynamic_cache"]
+    static let supportedProcesses = ["iter_smooth", "smooth_quant", "linear_quant", "dynamic_cache"]
 
     static func read(_ node: RecipeNode, text: String) throws -> Recipe {
         let keys = ["apiversion", "metadata", "spec"]
@@ -38,22 +38,30 @@ enum ModelSlimRecipeReader {
         if let prior = spec.optional("prior"), !(try prior.items().isEmpty) {
             throw RecipeError("\(RecipeError.quoted(prior.path)) (prior stages) is not supported yet")
         }
-        let (processes, kvCache) = try processes(spec.optional("process"))
+        let (smoothing, processes, kvCache) = try processes(spec.optional("process"))
         let save = try spec.optional("save")?.items().map(saveConfig) ?? []
         let dataset = try spec.optional("dataset")?.string()
-        guard let first = processes.first else { throw RecipeParser.noQuantization }
+        guard let first = processes.first else {
+            if let smooth = smoothing.first, let node = spec.optional("process") {
+                throw RecipeError("\(RecipeError.quoted(node.path)) has \(smooth.process.rawValue) but no linear_quant: a smoothed float output is not supported yet (add a linear_quant process)")
+            }
+            throw RecipeParser.noQuantization
+        }
         let groups = processes.enumerated().map { (name: "group_\($0.offset)", scheme: $0.element.scheme) }
         var recipe = Recipe(syntax: .modelSlimV1, groups: groups, ignore: first.ignore, save: save, dataset: dataset, text: text)
         // msModelSlim's own arithmetic and calibration semantics, whatever the save format.
-        recipe.modifiers = [.modelSlimLinearQuant] + (kvCache.map { [ModifierSpec.kvCache($0)] } ?? [])
+        recipe.modifiers = smoothing.map(ModifierSpec.modelSlimSmooth) + [.modelSlimLinearQuant]
+            + (kvCache.map { [ModifierSpec.kvCache($0)] } ?? [])
         return recipe
     }
 
-    /// The `linear_quant` processes in order, and the `dynamic_cache` process if any; other
-    /// process types are not supported yet.
-    private static func processes(_ node: RecipeNode?) throws -> ([ModelSlimLinearQuant], KVCacheSpec?) {
-        guard let node else { return ([], nil) }
+    /// The smoothing processes and the `linear_quant` processes, each in order, and the
+    /// `dynamic_cache` process if any: smoothing first (it changes the float weights the
+    /// quantization then reads), dynamic_cache last; other process types are not supported yet.
+    private static func processes(_ node: RecipeNode?) throws -> ([ModelSlimSmoothSpec], [ModelSlimLinearQuant], KVCacheSpec?) {
+        guard let node else { return ([], [], nil) }
         var result: [(ModelSlimLinearQuant, String)] = []
+        var smoothing: [ModelSlimSmoothSpec] = []
         var kvCache: (spec: KVCacheSpec, path: String)?
         for item in try node.items() {
             let type = try item.mapping().required("type").string()
@@ -69,7 +77,14 @@ enum ModelSlimRecipeReader {
                 continue
             }
             if let kvCache {
-                throw RecipeError("\(RecipeError.quoted(item.path)): linear_quant after the dynamic_cache process '\(kvCache.path)' is not supported yet")
+                throw RecipeError("\(RecipeError.quoted(item.path)): \(type) after the dynamic_cache process '\(kvCache.path)' is not supported yet (dynamic_cache comes last)")
+            }
+            if let process = ModelSlimSmoothSpec.Process(rawValue: type) {
+                if let (_, firstPath) = result.first {
+                    throw RecipeError("\(RecipeError.quoted(item.path)) (\(type)) comes after the linear_quant process '\(firstPath)': smoothing after quantization is not supported yet")
+                }
+                smoothing.append(try ModelSlimSmooth.read(item, process: process))
+                continue
             }
             let process = try ModelSlimLinearQuant(item)
             if let (first, firstPath) = result.first, first.excludeGlobs != process.excludeGlobs {
@@ -77,7 +92,7 @@ enum ModelSlimRecipeReader {
             }
             result.append((process, item.path))
         }
-        return (result.map(\.0), kvCache?.spec)
+        return (smoothing, result.map(\.0), kvCache?.spec)
     }
 
     /// Save types SwiftQuant writes (registered formats).

@@ -16,6 +16,10 @@ public enum ModifierSpec: Sendable, Equatable {
     case modelSlimLinearQuant
     /// KV-cache quantization (`kv_cache_scheme`, or msModelSlim's `dynamic_cache` process).
     case kvCache(KVCacheSpec)
+    /// msModelSlim's smoothing processes `iter_smooth` (anti-outlier m4) and `smooth_quant` (m1).
+    case modelSlimSmooth(ModelSlimSmoothSpec)
+    /// Outlier Suppression+ scaling (msModelSlim's legacy anti-outlier m2).
+    case outlierSuppressionPlus(OutlierSuppressionPlusSpec)
 
     /// The recipe name of the modifier.
     public var name: String {
@@ -26,6 +30,18 @@ public enum ModifierSpec: Sendable, Equatable {
         case .awq: "AWQModifier"
         case .modelSlimLinearQuant: "linear_quant"
         case .kvCache(let spec): spec.convention == .modelSlim ? "dynamic_cache" : "kv_cache_scheme"
+        case .modelSlimSmooth(let spec): spec.process.rawValue
+        case .outlierSuppressionPlus: "OutlierSuppressionPlus"
+        }
+    }
+
+    /// Whether the modifier gives norms or bias-less Linears nonzero biases (channel shifts),
+    /// which compressed-tensors checkpoints cannot hold.
+    public var addsBiases: Bool {
+        switch self {
+        case .modelSlimSmooth(let spec): !spec.symmetric
+        case .outlierSuppressionPlus(let spec): spec.shift
+        default: false
         }
     }
 
@@ -33,7 +49,7 @@ public enum ModifierSpec: Sendable, Equatable {
     public var needsCalibration: Bool {
         switch self {
         case .quantization, .modelSlimLinearQuant: false
-        case .gptq, .smoothQuant, .awq, .kvCache: true
+        case .gptq, .smoothQuant, .awq, .kvCache, .modelSlimSmooth, .outlierSuppressionPlus: true
         }
     }
 }
@@ -144,4 +160,53 @@ public struct KVCacheSpec: Sendable, Equatable {
         if exclude.contains(where: { $0.matches(path: path, classNames: []) }) { return false }
         return include.isEmpty || include.contains { $0.matches(path: path, classNames: []) }
     }
+}
+
+/// msModelSlim's `iter_smooth` / `smooth_quant` process settings (26.1.0 defaults).
+public struct ModelSlimSmoothSpec: Sendable, Equatable {
+    /// Which process it is.
+    public enum Process: String, Sendable, Equatable, CaseIterable {
+        /// α 0.9, every subgraph kind.
+        case iterSmooth = "iter_smooth"
+        /// α 0.5, norm-linear subgraphs only.
+        case smoothQuant = "smooth_quant"
+    }
+
+    /// msModelSlim's subgraph kinds (`enable_subgraph_type`).
+    public static let subgraphKinds = ["norm-linear", "linear-linear", "ov", "up-down"]
+
+    public var process: Process
+    /// α in s = a^α / w^(1−α).
+    public var alpha: Double
+    /// Lower bound of a scale (`scale_min`; fixed 1e-5 for smooth_quant).
+    public var scaleMin: Double = 1e-5
+    /// Enabled subgraph kinds, msModelSlim's names.
+    public var subgraphs: [String]
+    /// Module patterns (compressed-tensors targets) of the subgraph source modules to smooth; empty = all.
+    public var include: [String] = []
+    /// Module patterns of source modules to leave alone.
+    public var exclude: [String] = []
+    /// false: norm-linear subgraphs also shift their activations into norm and Linear biases,
+    /// which only the AscendV1 format holds.
+    public var symmetric = true
+
+    /// The defaults of `process`.
+    public init(process: Process = .iterSmooth) {
+        self.process = process
+        alpha = process == .iterSmooth ? 0.9 : 0.5
+        subgraphs = process == .iterSmooth ? Self.subgraphKinds : ["norm-linear"]
+    }
+}
+
+/// Outlier Suppression+ settings.
+public struct OutlierSuppressionPlusSpec: Sendable, Equatable {
+    /// Most candidate counts of scaled channels beyond none (msModelSlim's `os_k` does not change
+    /// its result on stories260K, so it is not this).
+    public var gridSize = 100
+    /// Remove the channel shift into norm and Linear biases first (the paper's shift; msModelSlim's
+    /// default `ch_align=False` leaves it out).
+    public var shift = false
+
+    /// The defaults.
+    public init() {}
 }

@@ -52,6 +52,15 @@ enum ModifierFactory {
                 } catch let error as AlgorithmError {
                     throw CLIError(error.description)
                 }
+            case .modelSlimSmooth(let smooth):
+                let kinds = Set(smooth.subgraphs.compactMap(IterSmoothModifier.Subgraph.init(rawValue:)))
+                let settings = IterSmoothModifier.Settings(process: smooth.process.rawValue, alpha: smooth.alpha, scaleMin: smooth.scaleMin,
+                                                           subgraphs: kinds, include: try smooth.include.map(ModulePattern.init),
+                                                           exclude: try smooth.exclude.map(ModulePattern.init), symmetric: smooth.symmetric,
+                                                           normBias: smooth.process == .smoothQuant)
+                return IterSmoothModifier(settings: settings)
+            case .outlierSuppressionPlus(let spec):
+                return OutlierSuppressionPlusModifier(settings: .init(gridSize: spec.gridSize, shift: spec.shift))
             case .gptq(let gptq):
                 return GPTQModifier(settings: .init(blockSize: gptq.blockSize, dampeningFraction: Float(gptq.dampeningFraction)))
             case .smoothQuant(let smooth):

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JSON
+import Recipes
 
 /// `swiftquant modelslim qwen`: msModelSlim's example/Qwen/quant_qwen.py, with its flags, run as a
 /// modelslim_v1 recipe (written beside the output as default_best_practice.yaml).
@@ -92,7 +93,7 @@ struct ModelSlimQwen: ParsableCommand {
         var lines = ["apiversion: modelslim_v1", "metadata:", "  config_id: swiftquant-quant-qwen",
                      "  label: {w_bit: \(wBit), a_bit: \(aBit), is_sparse: False, kv_cache: \(try ModelSlimCLI.bool(useKVCacheQuant, flag: "--use_kvcache_quant") ? "True" : "False")}",
                      "spec:", "  process:"]
-        lines += try ModelSlimAntiMethod(flag: antiMethod).processYAML(wBit: wBit, symmetric: symmetric)
+        lines += try ModelSlimAntiMethod(flag: antiMethod).processYAML()
         lines += ["    - type: linear_quant", "      qconfig:"]
         if aBit == 8 { lines.append("        act: {scope: per_tensor, dtype: int8, symmetric: False, method: minmax}") }
         lines.append("        weight: {scope: per_channel, dtype: int\(wBit), symmetric: \(symmetric), method: minmax}")
@@ -132,46 +133,57 @@ struct ModelSlimQwen: ParsableCommand {
                 try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
                 arguments += ["--dataset", url.path]
             }
+            arguments += try ModelSlimAntiMethod(flag: antiMethod).quantizeArguments
             if disableLevel != "L0" { arguments += ["--disable-level", disableLevel] }
             if disableThreshold > 0 { arguments += ["--disable-threshold", String(disableThreshold)] }
             try ModelSlimCLI.quantize(arguments, names: [
                 "--model": "--model_path", "--output": "--save_directory", "--dataset": "--calib_file",
-                "--disable-level": "--disable_level", "--disable-threshold": "--disable_threshold", "--part-file-size": "--part_file_size"])
+                "--disable-level": "--disable_level", "--disable-threshold": "--disable_threshold", "--part-file-size": "--part_file_size",
+                "--anti-method": "--anti_method"])
         }
         notes.forEach(Terminal.note)
     }
 }
 
-/// quant_qwen.py's `--anti_method`, as modelslim_v1 processes.
+/// quant_qwen.py's `--anti_method`: m1 and m4 as their modelslim_v1 processes (`smooth_quant`,
+/// `iter_smooth`), m2 and m3 (which have none) through `quantize --anti-method`.
 enum ModelSlimAntiMethod {
     case none
-    case m1, m2, m3, m4
-
-    static let known = ["m1", "m2", "m3", "m4", "m5", "m6"]
+    case method(AntiOutlierMethod)
 
     init(flag: String) throws {
-        switch flag {
-        case "": self = .none
-        case "m1": self = .m1
-        case "m2": self = .m2
-        case "m3": self = .m3
-        case "m4": self = .m4
-        case "m5", "m6":
-            throw CLIError("--anti_method \(flag) (\(flag == "m5" ? "CBQ" : "flex smooth")) is not supported yet (supported: m1 SmoothQuant, m2 outlier suppression+, m3 AWQ, m4 iterative smoothing)")
-        default:
-            throw CLIError("--anti_method must be one of \(Self.known.joined(separator: ", ")) or empty, got '\(flag)'")
+        guard !flag.isEmpty else {
+            self = .none
+            return
+        }
+        guard let method = AntiOutlierMethod(rawValue: flag) else {
+            throw CLIError("--anti_method must be one of \(AntiOutlierMethod.allCases.map(\.rawValue).joined(separator: ", ")) or empty, got '\(flag)'")
+        }
+        guard AntiOutlierMethod.supported.contains(method) else {
+            let list = AntiOutlierMethod.supported.map { "\($0.rawValue) \($0.title)" }.joined(separator: ", ")
+            throw CLIError("--anti_method \(flag) (\(method.title)) is not supported yet (supported: \(list))")
+        }
+        self = .method(method)
+    }
+
+    /// The process entries (YAML lines) that run the method before linear_quant, with
+    /// msModelSlim's defaults (symmetric: the activations are not shifted).
+    func processYAML() -> [String] {
+        switch self {
+        case .none: return []
+        case .method(.m1): return ["    - type: smooth_quant", "      alpha: 0.5", "      symmetric: True", "      include: [\"*\"]"]
+        case .method(.m4): return ["    - type: iter_smooth", "      alpha: 0.9", "      scale_min: 1.0e-5", "      symmetric: True",
+                                   "      enable_subgraph_type: [norm-linear, linear-linear, ov, up-down]", "      include: [\"*\"]"]
+        case .method(let other):
+            return ["    # --anti_method \(other.rawValue) (\(other.title)) has no modelslim_v1 process: it runs before linear_quant (quantize --anti-method \(other.rawValue))"]
         }
     }
 
-    /// The process entries (YAML lines) that run the method before linear_quant.
-    func processYAML(wBit: Int, symmetric: String) throws -> [String] {
+    /// `quantize --anti-method` for the methods without a process.
+    var quantizeArguments: [String] {
         switch self {
-        case .none: return []
-        case .m1: return ["    - type: smooth_quant", "      alpha: 0.5", "      symmetric: \(symmetric)", "      include: [\"*\"]"]
-        case .m4: return ["    - type: iter_smooth", "      alpha: 0.9", "      scale_min: 1.0e-5", "      symmetric: \(symmetric)",
-                          "      enable_subgraph_type: [norm-linear, linear-linear, ov, up-down]", "      include: [\"*\"]"]
-        case .m2, .m3:
-            throw CLIError("--anti_method \(self == .m2 ? "m2" : "m3") is not supported yet (supported: m1, m4)")
+        case .method(let m) where m == .m2 || m == .m3: ["--anti-method", m.rawValue]
+        default: []
         }
     }
 }

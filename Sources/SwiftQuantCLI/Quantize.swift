@@ -38,6 +38,9 @@ struct Quantize: ParsableCommand {
     @Option(help: "A recipe: llm-compressor YAML or msModelSlim modelslim_v1 YAML.")
     var recipe: String?
 
+    @Option(help: "msModelSlim anti-outlier method before a modelslim_v1 recipe's processes: m1 (SmoothQuant), m2 (Outlier Suppression+), m3 (AWQ) or m4 (iter_smooth).")
+    var antiMethod: String?
+
     @Option(help: "The algorithm for --scheme: rtn (round to nearest, default), gptq, smoothquant+gptq, awq (AWQ then round to nearest) or awq+gptq (all but rtn need --dataset).")
     var algorithm: Algorithm?
 
@@ -146,6 +149,9 @@ struct Quantize: ParsableCommand {
         }
         if (scheme == nil) == (recipe == nil) {
             throw CLIError("give exactly one of --scheme NAME or --recipe FILE")
+        }
+        if antiMethod != nil && recipe == nil {
+            throw CLIError("--anti-method applies to --recipe (a modelslim_v1 recipe)")
         }
         if algorithm != nil && recipe != nil {
             throw CLIError("--algorithm applies to --scheme; a recipe names its modifiers itself")
@@ -320,8 +326,21 @@ struct Quantize: ParsableCommand {
                 formats = parsed.save.map { FormatConfig(type: $0.type, partFileSize: partFileSize) }
             }
             let recipeDataset = parsed.dataset.map { RecipeDataset(name: $0, recipe: recipeURL) }
+            var modifiers = parsed.modifiers
+            if let antiMethod {
+                guard parsed.syntax == .modelSlimV1 else {
+                    throw CLIError("--anti-method applies to a modelslim_v1 recipe (an llm-compressor recipe names its modifiers itself)")
+                }
+                let method = try AntiOutlierMethod(parsing: antiMethod)
+                let w8a8 = parsed.groups.contains { $0.scheme.inputActivations != nil }
+                modifiers.insert(try method.modifierSpec(forW8A8: w8a8), at: 0)
+            }
+            if let shifting = modifiers.first(where: \.addsBiases), formats.contains(where: { $0.type != "ascendv1_saver" }) {
+                let what = shifting.name == "OutlierSuppressionPlus" ? "\(shifting.name) with its channel shift" : "\(shifting.name) with 'symmetric' false"
+                throw CLIError("\(what) shifts activations into norm biases, which a compressed-tensors checkpoint cannot hold (transformers' RMSNorm has no bias): save with ascendv1_saver only")
+            }
             return Job(groups: parsed.groups, ignore: ignoreList, recipeText: parsed.text, formats: formats,
-                       recipeDataset: recipeDataset, modifiers: parsed.modifiers)
+                       recipeDataset: recipeDataset, modifiers: modifiers)
         }
         guard let scheme else { throw CLIError("give --scheme or --recipe") }
         var resolved = try QuantizationPreset.scheme(named: scheme)

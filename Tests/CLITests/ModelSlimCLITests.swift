@@ -29,7 +29,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("qwen")
         let r = try CLIRunner.run(["modelslim", "qwen", "--model_path", QuantizeErrorTests.stories, "--save_directory", out.path,
-                                   "--w_bit", "8", "--a_bit", "8", "--calib_file", KVCacheTests.calibration,
+                                   "--w_bit", "8", "--a_bit", "8", "--anti_method", "m2", "--calib_file", KVCacheTests.calibration,
                                    "--disable_level", "L1", "--use_kvcache_quant", "True", "--device_type", "cpu"])
         #expect(r.status == 0, "\(r.stderr)")
         let description = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("quant_model_description.json"))) as? [String: Any] ?? [:]
@@ -58,6 +58,7 @@ import Testing
                            mentioning: ["--save_path", "symbolic link"])
         let qwen = ["modelslim", "qwen", "--model_path", stories, "--save_directory", out.path]
         expectCleanFailure(try CLIRunner.run(qwen + ["--anti_method", "m7"]), mentioning: ["--anti_method must be one of m1, m2, m3, m4, m5, m6"])
+        expectCleanFailure(try CLIRunner.run(qwen + ["--anti_method", "m5"]), mentioning: ["m5", "CBQ", "not supported yet", "m4 iter_smooth"])
         expectCleanFailure(try CLIRunner.run(qwen + ["--anti_method", "m6"]), mentioning: ["m6", "not supported yet"])
         expectCleanFailure(try CLIRunner.run(qwen + ["--w_bit", "4", "--a_bit", "8"]), mentioning: ["--w_bit 4 --a_bit 8"])
         expectCleanFailure(try CLIRunner.run(qwen + ["--use_kvcache_quant", "maybe"]), mentioning: ["--use_kvcache_quant must be True or False"])
