@@ -34,6 +34,8 @@ public enum GPTQSolver {
         public var ordering: Ordering
         /// Dampening fractions tried, in order, when H + damping is not positive definite.
         public var retryFractions: [Float]
+        /// Whose qparams and rounding the solve uses.
+        public var arithmetic: Arithmetic = .compressedTensors
 
         /// llm-compressor's defaults: block 128, dampening 0.01, weight ordering; retries at 0.1 and 1.
         public init(blockSize: Int = 128, dampeningFraction: Float = 0.01, ordering: Ordering = .weight,
@@ -57,10 +59,24 @@ public enum GPTQSolver {
         public var dampeningFraction: Float
     }
 
+    /// Whose GPTQ the solve is.
+    public enum Arithmetic: Sendable, Equatable {
+        /// llm-compressor 0.14: qparams observed once on the original weight, compressed-tensors
+        /// rounding.
+        case compressedTensors
+        /// msModelSlim 26.1.0 (formats.md §2.7): each group's qparams (min/max, msModelSlim's
+        /// arithmetic) taken from the weight as it stands at the start of the 128-column block
+        /// holding the group's first column, so groups of the first block use the original weight;
+        /// msModelSlim's rounding (rne(x/s + offset), clamp).
+        case modelSlim
+    }
+
     /// Errors of a solve.
     public enum SolveError: Error, Equatable {
         /// H + damping stayed not positive definite for every fraction tried.
         case notPositiveDefinite(fractions: [Float])
+        /// msModelSlim's GPTQ has no activation ordering.
+        case orderingWithModelSlimArithmetic
     }
 
     /// Quantizes `weight` (out × in) with the Hessian `hessian` (in × in, row-major, 2/n Σ x xᵀ).
@@ -80,6 +96,7 @@ public enum GPTQSolver {
         // Ordering (only meaningful for groups in llm-compressor; the math holds for any strategy).
         var perm = Array(0..<n)
         let ordering = options.ordering
+        if options.arithmetic == .modelSlim && ordering != .none { throw SolveError.orderingWithModelSlimArithmetic }
         if ordering != .none {
             let diag = (0..<n).map { h[$0 * n + $0] }
             perm.sort { diag[$0] != diag[$1] ? diag[$0] > diag[$1] : $0 < $1 }
@@ -131,6 +148,9 @@ public enum GPTQSolver {
         }
 
         let scaleRows = observed.rows, scaleCols = observed.cols
+        let modelSlim = options.arithmetic == .modelSlim
+        var scales = observed.scales, zeroPoints = observed.zeroPoints
+        let bits = args.numBits
         var values = [Float](repeating: 0, count: rows * n)
         var lossPerRow = [Double](repeating: 0, count: rows)
         let block = max(1, options.blockSize)
@@ -140,24 +160,43 @@ public enum GPTQSolver {
                 values.withUnsafeMutableBufferPointer { vp in
                     errors.withUnsafeMutableBufferPointer { ep in
                         lossPerRow.withUnsafeMutableBufferPointer { lp in
+                          scales.withUnsafeMutableBufferPointer { sp in
+                            zeroPoints.withUnsafeMutableBufferPointer { zp in
                             let W = wp.baseAddress!, H = hp.baseAddress!, V = vp.baseAddress!, E = ep.baseAddress!
                             let L = lp.baseAddress!
                             var i1 = 0
                             while i1 < n {
                                 let i2 = min(i1 + block, n), count = i2 - i1
+                                let S = sp.baseAddress!, Z = zp.baseAddress!
                                 Parallel.chunks(rows, minimumChunk: 8) { range in
                                     for r in range {
                                         let row = W + r * n
                                         let scaleRow = scaleRows == 1 ? 0 : r
+                                        if modelSlim {
+                                            // The groups whose first column lies in this block, from the
+                                            // weight as it stands now.
+                                            var g = (i1 + groupSize - 1) / groupSize
+                                            while g * groupSize < i2 {
+                                                let lo = g * groupSize, hi = min(n, lo + groupSize)
+                                                var mn = Float.infinity, mx = -Float.infinity
+                                                for c in lo..<hi { mn = min(mn, row[c]); mx = max(mx, row[c]) }
+                                                let q = ModelSlimArithmetic.qparams(min: mn, max: mx, bits: bits, symmetric: args.symmetric, dtype: observerDType)
+                                                S[scaleRow * scaleCols + g] = q.scale
+                                                Z[scaleRow * scaleCols + g] = q.zeroPoint
+                                                g += 1
+                                            }
+                                        }
                                         var rowLoss: Double = 0
                                         for i in 0..<count {
                                             let col = i1 + i
                                             let x = row[col]
                                             let d = H[col * n + col]
                                             let index = scaleRow * scaleCols + scaleColumnOf[col]
-                                            let qp = QParams(scale: observed.scales[index], zeroPoint: observed.zeroPoints[index])
-                                            let q = QuantArithmetic.quantize(x, qp, args: args, dtype: .float32)
-                                            let deq = QuantArithmetic.dequantize(q, qp, dtype: .float32)
+                                            let qp = QParams(scale: S[index], zeroPoint: Z[index])
+                                            let q = modelSlim ? ModelSlimArithmetic.quantize(x, qp, bits: bits, dtype: .float32)
+                                                : QuantArithmetic.quantize(x, qp, args: args, dtype: .float32)
+                                            let deq = modelSlim ? ModelSlimArithmetic.dequantize(q, qp, dtype: .float32)
+                                                : QuantArithmetic.dequantize(q, qp, dtype: .float32)
                                             V[r * n + col] = q
                                             let diff = x - deq
                                             rowLoss += Double(diff * diff / (d * d))
@@ -185,6 +224,8 @@ public enum GPTQSolver {
                                 }
                                 i1 = i2
                             }
+                            }
+                          }
                         }
                     }
                 }
@@ -204,8 +245,8 @@ public enum GPTQSolver {
         }
         // The layer computes with the weight in its own dtype afterwards.
         for i in w.data.indices { w.data[i] = dtype.round(w.data[i]) }
-        let quantized = QuantizedWeight(rows: rows, cols: n, args: args, dtype: dtype, values: values, scales: observed.scales,
-                                        zeroPoints: observed.zeroPoints, scaleRows: scaleRows, scaleCols: scaleCols,
+        let quantized = QuantizedWeight(rows: rows, cols: n, args: args, dtype: dtype, values: values, scales: scales,
+                                        zeroPoints: zeroPoints, scaleRows: scaleRows, scaleCols: scaleCols,
                                         groupIndex: groupIndex)
         return Result(quantized: quantized, dequantized: w, loss: lossPerRow.reduce(0, +), dampeningFraction: usedFraction)
     }

@@ -59,9 +59,7 @@ public enum ModelSlimArithmetic {
     /// (`per_channel`), per run of `group_size` consecutive input columns of a row (`per_group`),
     /// or one range for the whole tensor (`per_tensor`).
     public static func quantizeWeight(_ weight: Matrix, args: QuantizationArgs, dtype: ComputeDType) throws -> QuantizedWeight {
-        guard args.type == .int else {
-            throw QuantizationError("msModelSlim arithmetic: \(args.type.rawValue) weights are not supported yet (int only)")
-        }
+        if args.type == .float { return try quantizeFloat8Weight(weight, args: args, dtype: dtype) }
         let (scaleRows, scaleCols, width): (Int, Int, Int)
         switch args.resolvedStrategy {
         case .tensor: (scaleRows, scaleCols, width) = (1, 1, weight.count)
@@ -93,5 +91,24 @@ public enum ModelSlimArithmetic {
         }
         return WeightQuantizer.quantize(weight, args: args, dtype: dtype, scales: scales, zeroPoints: offsets,
                                         scaleRows: scaleRows, scaleCols: scaleCols)
+    }
+
+    /// fp8 e4m3 weights per output channel (WFP8AFP8_DYNAMIC): scale = max(max(−min, max) / 448, eps)
+    /// in the dtype, values = e4m3(clamp(w / scale, ±448)). The same min/max rule as the int path;
+    /// not checked against a real msModelSlim fp8 output (../shared/reference has none).
+    static func quantizeFloat8Weight(_ weight: Matrix, args: QuantizationArgs, dtype: ComputeDType) throws -> QuantizedWeight {
+        guard args.numBits == 8, args.symmetric, args.resolvedStrategy == .channel else {
+            throw QuantizationError("msModelSlim arithmetic: fp8 weights are symmetric per_channel only")
+        }
+        let rows = weight.rows, cols = weight.cols
+        let eps = dtype.round(Float.ulpOfOne)
+        var scales = [Float](repeating: 0, count: rows)
+        for r in 0..<rows {
+            var lo: Float = 0, hi: Float = 0
+            for c in 0..<cols { lo = Swift.min(lo, weight[r, c]); hi = Swift.max(hi, weight[r, c]) }
+            scales[r] = Swift.max(dtype.round(Swift.max(-lo, hi) / 448), eps)
+        }
+        return WeightQuantizer.quantize(weight, args: args, dtype: dtype, scales: scales,
+                                        zeroPoints: [Float](repeating: 0, count: rows), scaleRows: rows, scaleCols: 1)
     }
 }

@@ -8,6 +8,8 @@ struct ModelSlimLinearQuant {
     let ignore: [String]
     /// The `exclude` globs as written (to compare processes).
     let excludeGlobs: [String]
+    /// The weights' `method`: `minmax` (round to nearest) or `gptq` (msModelSlim's GPTQ).
+    let weightMethod: String
 
     static let keys = ["type", "qconfig", "include", "exclude"]
 
@@ -17,12 +19,16 @@ struct ModelSlimLinearQuant {
         let qconfig = try map.required("qconfig").mapping(allowed: ["act", "weight"])
         let weightNode = try qconfig.required("weight")
         let weights = try ModelSlimQConfig.weight(weightNode)
-        // msModelSlim's linear_quant arithmetic (divisor 127, signed offsets) is built for int
-        // weights only; its fp8 weight path is refused here, before any work, by the field's name.
-        if weights.type == .float {
-            throw RecipeError.notSupportedYet(weightNode.childPath("dtype"), "fp8 weights in msModelSlim's linear_quant arithmetic")
+        // fp8 weights: symmetric per channel (WFP8AFP8_DYNAMIC with per-token fp8 activations, or
+        // weight-only), refused by the field's name otherwise, before any work.
+        if weights.type == .float, !(weights.symmetric && weights.resolvedStrategy == .channel) {
+            throw RecipeError.notSupportedYet(weightNode.childPath("scope"), "fp8 weights other than symmetric per_channel")
         }
         let inputs = try qconfig.optional("act").flatMap(ModelSlimQConfig.activation)
+        weightMethod = try ModelSlimQConfig.weightMethod(weightNode)
+        if weightMethod == "gptq", inputs != nil {
+            throw RecipeError.notSupportedYet(weightNode.childPath("method"), "msModelSlim's GPTQ with quantized activations (gptq runs weight-only here)")
+        }
         let include = try map["include"]?.strings() ?? ["*"]
         guard !include.isEmpty else {
             throw RecipeError("\(RecipeError.quoted(node.childPath("include"))) is empty: nothing would be quantized (use [\"*\"] for every Linear)")

@@ -13,7 +13,11 @@ enum ModelSlimQConfig {
         var args = QuantizationArgs(symmetric: try map.required("symmetric").bool())
         (args.numBits, args.type) = try dtype(map.required("dtype"), supported: ["int8", "int4", "fp8_e4m3"])
         let scope = try scopeName(map.required("scope"), supported: ["per_channel", "per_group", "per_tensor"])
-        try method(map.required("method"))
+        let methodNode = try map.required("method")
+        try method(methodNode, supported: ["minmax", "gptq"])
+        if try methodNode.string() == "gptq", scope == "per_tensor" {
+            throw RecipeError.unsupportedValue(methodNode.path, "gptq", supported: ["minmax (per_tensor)"])
+        }
         let ext = try map.optional("ext")?.mapping(allowed: ["group_size"])
         let groupSize = try ext?.optional("group_size")?.int()
         switch scope {
@@ -82,9 +86,14 @@ enum ModelSlimQConfig {
         return name
     }
 
-    private static func method(_ node: RecipeNode) throws {
+    private static func method(_ node: RecipeNode, supported: [String] = ["minmax"]) throws {
         let name = try node.string()
-        guard name == "minmax" else { throw RecipeError.unsupportedValue(node.path, name, supported: ["minmax"]) }
+        guard supported.contains(name) else { throw RecipeError.unsupportedValue(node.path, name, supported: supported) }
+    }
+
+    /// The weight `method` (`minmax` or `gptq`; `weight` has validated it).
+    static func weightMethod(_ node: RecipeNode) throws -> String {
+        try node.mapping(allowed: keys).required("method").string()
     }
 
     private static func validated(_ args: QuantizationArgs, path: String) throws -> QuantizationArgs {

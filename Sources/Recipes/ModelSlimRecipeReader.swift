@@ -50,8 +50,14 @@ enum ModelSlimRecipeReader {
         let groups = processes.enumerated().map { (name: "group_\($0.offset)", scheme: $0.element.scheme) }
         var recipe = Recipe(syntax: .modelSlimV1, groups: groups, ignore: first.ignore, save: save, dataset: dataset, text: text)
         // msModelSlim's own arithmetic and calibration semantics, whatever the save format.
-        recipe.modifiers = smoothing.map(ModifierSpec.modelSlimSmooth) + [.modelSlimLinearQuant]
-            + (kvCache.map { [ModifierSpec.kvCache($0)] } ?? [])
+        // Processes with `method: gptq` get msModelSlim's GPTQ before linear_quant, which then keeps
+        // their solved weights.
+        let gptqGroups = processes.enumerated().filter { $0.element.weightMethod == "gptq" }.map { "group_\($0.offset)" }
+        var gptq = GPTQSpec()
+        gptq.actorder = nil
+        gptq.modelSlimGroups = gptqGroups
+        recipe.modifiers = smoothing.map(ModifierSpec.modelSlimSmooth) + (gptqGroups.isEmpty ? [] : [.gptq(gptq)])
+            + [.modelSlimLinearQuant] + (kvCache.map { [ModifierSpec.kvCache($0)] } ?? [])
         return recipe
     }
 

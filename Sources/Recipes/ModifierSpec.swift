@@ -62,6 +62,9 @@ public struct GPTQSpec: Sendable, Equatable {
     public var dampeningFraction: Double = 0.01
     /// `actorder` given to weight schemes that do not set their own; nil = column order.
     public var actorder: ActivationOrdering? = .staticOrder
+    /// msModelSlim's GPTQ (`linear_quant` `method: gptq`, formats.md §2.7) for these config
+    /// groups; nil = llm-compressor's GPTQModifier.
+    public var modelSlimGroups: [String]?
 
     /// The defaults.
     public init() {}

@@ -62,7 +62,9 @@ enum ModifierFactory {
             case .outlierSuppressionPlus(let spec):
                 return OutlierSuppressionPlusModifier(settings: .init(gridSize: spec.gridSize, shift: spec.shift))
             case .gptq(let gptq):
-                return GPTQModifier(settings: .init(blockSize: gptq.blockSize, dampeningFraction: Float(gptq.dampeningFraction)))
+                return GPTQModifier(settings: .init(blockSize: gptq.blockSize, dampeningFraction: Float(gptq.dampeningFraction),
+                                                    arithmetic: gptq.modelSlimGroups == nil ? .compressedTensors : .modelSlim,
+                                                    groups: gptq.modelSlimGroups.map(Set.init)))
             case .smoothQuant(let smooth):
                 let mappings = try resolved(smooth.mappings, field: "SmoothQuantModifier.mappings") { mapping in
                     try ScaleMappingResolver.resolve(balance: mapping.balance, smooth: mapping.smooth, parent: .balance,

@@ -40,6 +40,50 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("default_best_practice.yaml").path))
     }
 
+    static func gptqRecipe(act: String = "", method: String = "gptq") -> String {
+        """
+        apiversion: modelslim_v1
+        spec:
+          process:
+            - type: linear_quant
+              qconfig:
+        \(act.isEmpty ? "" : "        act: \(act)\n")        weight: {scope: per_group, dtype: int8, symmetric: False, method: \(method), ext: {group_size: 32}}
+              include: ["*"]
+              exclude: ["*down_proj"]
+          save:
+            - type: ascendv1_saver
+        """
+    }
+
+    /// `method: gptq`: msModelSlim's GPTQ, W8A16 per group (formats.md §2.7).
+    @Test func gptqPerGroupWritesW8A16Groups() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("gptq")
+        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path, "--dataset", KVCacheTests.calibration,
+                                   "--recipe", try RecipeFieldTests.write(Self.gptqRecipe(), "gptq.yaml", in: dir).path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let description = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("quant_model_description.json"))) as? [String: Any] ?? [:]
+        #expect(description["group_size"] as? Int == 32)
+        #expect(description["model.layers.0.self_attn.q_proj.weight_scale"] as? String == "W8A16")
+        let tensors = try KVCacheTests.header(out.appendingPathComponent("quant_model_weights-00001-of-00001.safetensors"))
+        #expect(tensors["model.layers.0.self_attn.q_proj.weight_scale"]?.shape == [64, 2])
+        #expect(tensors["model.layers.0.mlp.gate_proj.weight_offset"]?.shape == [172, 2])
+        // GPTQ beats round to nearest with the same groups.
+        let rtn = dir.appendingPathComponent("rtn")
+        let q = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", rtn.path,
+                                   "--recipe", try RecipeFieldTests.write(Self.gptqRecipe(method: "minmax"), "rtn.yaml", in: dir).path])
+        #expect(q.status == 0, "\(q.stderr)")
+        #expect(try KVCacheTests.perplexity(out) < KVCacheTests.perplexity(rtn))
+        let act = try RecipeFieldTests.write(Self.gptqRecipe(act: "{scope: per_tensor, dtype: int8, symmetric: false, method: minmax}"), "act.yaml", in: dir)
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", dir.appendingPathComponent("never").path,
+                                              "--recipe", act.path, "--dataset", KVCacheTests.calibration]),
+                           mentioning: ["qconfig.weight.method", "GPTQ with quantized activations", "not supported yet"])
+        let mse = try RecipeFieldTests.write(Self.gptqRecipe(method: "mse"), "mse.yaml", in: dir)
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", dir.appendingPathComponent("never").path,
+                                              "--recipe", mse.path]), mentioning: ["qconfig.weight.method", "mse", "minmax, gptq"])
+    }
+
     @Test func badInputIsOneLineAndWritesNothing() throws {
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -77,5 +121,43 @@ import Testing
         try handle.close()
         expectCleanFailure(try CLIRunner.run(quant + ["--config_path", big.path]), mentioning: ["big.yaml", "at most"])
         #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+}
+
+/// fp8 weights and per-token fp8 activations (AscendV1 WFP8AFP8_DYNAMIC), written and evaluated.
+@Suite struct ModelSlimFP8Tests {
+    @Test func wfp8afp8DynamicIsWrittenAndEvaluated() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let recipe = """
+        apiversion: modelslim_v1
+        spec:
+          process:
+            - type: linear_quant
+              qconfig:
+                weight: {scope: per_channel, dtype: fp8_e4m3, symmetric: true, method: minmax}
+                act: {scope: per_token, dtype: fp8_e4m3, symmetric: true, method: minmax}
+              include: ["*"]
+          save:
+            - type: ascendv1_saver
+        """
+        let out = dir.appendingPathComponent("fp8")
+        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path,
+                                   "--recipe", try RecipeFieldTests.write(recipe, "fp8.yaml", in: dir).path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let description = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("quant_model_description.json"))) as? [String: Any] ?? [:]
+        #expect(description["model_quant_type"] as? String == "WFP8AFP8_DYNAMIC")
+        let tensors = try KVCacheTests.header(out.appendingPathComponent("quant_model_weights-00001-of-00001.safetensors"))
+        #expect(tensors["model.layers.0.self_attn.q_proj.weight"]?.dtype == "F8_E4M3")
+        #expect(tensors["model.layers.0.self_attn.q_proj.weight_scale"]?.shape == [64, 1])
+        // The AscendV1 runtime's fp8 arithmetic and compressed-tensors' FP8_DYNAMIC (same max/448
+        // rule per channel and per token) give the same model.
+        let ct = dir.appendingPathComponent("ct")
+        let q = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", ct.path, "--scheme", "FP8_DYNAMIC"])
+        #expect(q.status == 0, "\(q.stderr)")
+        let ppl = try KVCacheTests.perplexity(out), twin = try KVCacheTests.perplexity(ct)
+        let source = try KVCacheTests.perplexity(URL(fileURLWithPath: QuantizeErrorTests.stories))
+        #expect(abs(ppl - twin) / twin < 1e-3, "AscendV1 fp8 \(ppl), compressed-tensors FP8_DYNAMIC \(twin)")
+        #expect(abs(ppl - source) / source < 0.02, "fp8 \(ppl) vs float \(source)")
     }
 }

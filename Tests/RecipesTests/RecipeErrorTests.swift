@@ -184,8 +184,10 @@ struct RecipeErrorTests {
 
     @Test func unsupportedModelSlimSettings() {
         let weight = "{scope: per_channel, dtype: int8, symmetric: true, method: minmax}"
-        expectRecipeError(Self.slim("qconfig: {weight: {scope: per_channel, dtype: int8, symmetric: true, method: gptq}}"),
-                          contains: ["'spec.process[0].qconfig.weight.method' value 'gptq' is not supported yet (supported: minmax)"])
+        expectRecipeError(Self.slim("qconfig: {weight: {scope: per_channel, dtype: int8, symmetric: true, method: mse}}"),
+                          contains: ["'spec.process[0].qconfig.weight.method' value 'mse' is not supported yet (supported: minmax, gptq)"])
+        expectRecipeError(Self.slim("qconfig: {weight: {scope: per_tensor, dtype: int8, symmetric: true, method: gptq}}"),
+                          contains: ["'spec.process[0].qconfig.weight.method' value 'gptq' is not supported yet (supported: minmax (per_tensor))"])
         expectRecipeError(Self.slim("qconfig: {weight: {scope: per_channel, dtype: mxfp4, symmetric: true, method: minmax}}"),
                           contains: ["'spec.process[0].qconfig.weight.dtype' value 'mxfp4' is not supported yet (supported: int8, int4, fp8_e4m3)"])
         expectRecipeError(Self.slim("qconfig: {weight: {scope: per_block, dtype: int8, symmetric: true, method: minmax}}"),
