@@ -36,9 +36,14 @@ public final class ModelSlimLinearQuantModifier: LayerModifier {
     private var weights: [LinearRole: QuantizedWeight] = [:]
     private let ranges = RunningRanges()
 
+    /// Config groups whose static ranges are the mean of the per-sample min/max
+    /// (`aggregation_type: mean`, formats.md §2.7) instead of the running min of mins / max of maxes.
+    public let meanAggregationGroups: Set<String>
+
     /// A modifier for the plan's schemes.
-    public init(deploysFakeQuantization: Bool = false) {
+    public init(deploysFakeQuantization: Bool = false, meanAggregationGroups: Set<String> = []) {
         self.deploysFakeQuantization = deploysFakeQuantization
+        self.meanAggregationGroups = meanAggregationGroups
     }
 
     public func needsCalibration(_ context: LayerContext) -> Bool {
@@ -60,10 +65,11 @@ public final class ModelSlimLinearQuantModifier: LayerModifier {
                 throw AlgorithmError("\(context.path(role)): msModelSlim static activations are int per_tensor only (got \(input.type.rawValue) \(input.resolvedStrategy.rawValue))")
             }
             let batch = context.batch, dtype = context.dtype, ranges = self.ranges
+            let mean = meanAggregationGroups.contains(assignment.group)
             let previous = layer[role].inputTransform
             layer[role].inputTransform = InputTransform { x, path in
                 previous?.apply(&x, path)
-                ranges.observeAndFakeQuantize(&x, role: role, segments: batch.segments, args: input, dtype: dtype)
+                ranges.observeAndFakeQuantize(&x, role: role, segments: batch.segments, args: input, dtype: dtype, mean: mean)
             }
         }
     }
@@ -123,15 +129,18 @@ extension ModelSlimLinearQuantModifier {
     }
 }
 
-/// Running min of mins / max of maxes per Linear over the calibration samples, in order.
+/// Running min of mins / max of maxes per Linear over the calibration samples, in order — or, with
+/// `mean`, the mean of the per-sample min and max (sums in float64, k samples so far, then f32).
 final class RunningRanges: @unchecked Sendable {
     // Updated from the hooks on the pipeline's thread (one Linear at a time).
     private var ranges: [LinearRole: (min: Float, max: Float)] = [:]
+    private var sums: [LinearRole: (min: Double, max: Double, count: Int)] = [:]
     private let lock = NSLock()
 
     func reset() {
         lock.lock(); defer { lock.unlock() }
         ranges = [:]
+        sums = [:]
     }
 
     func qparams(_ role: LinearRole, args: QuantizationArgs, dtype: ComputeDType) -> QParams? {
@@ -142,7 +151,8 @@ final class RunningRanges: @unchecked Sendable {
 
     /// For each sample (row range) in order: fold its min/max into the range, then fake-quantize
     /// its rows with the qparams of the range so far.
-    func observeAndFakeQuantize(_ x: inout Matrix, role: LinearRole, segments: [Range<Int>], args: QuantizationArgs, dtype: ComputeDType) {
+    func observeAndFakeQuantize(_ x: inout Matrix, role: LinearRole, segments: [Range<Int>], args: QuantizationArgs, dtype: ComputeDType,
+                                mean: Bool = false) {
         let width = x.cols
         let parts = segments.isEmpty ? [0..<x.rows] : segments
         lock.lock(); defer { lock.unlock() }
@@ -155,7 +165,14 @@ final class RunningRanges: @unchecked Sendable {
                     lo = Swift.min(lo, start[i])
                     hi = Swift.max(hi, start[i])
                 }
-                let r = ranges[role].map { (Swift.min($0.min, lo), Swift.max($0.max, hi)) } ?? (lo, hi)
+                let r: (Float, Float)
+                if mean {
+                    let sum = sums[role].map { ($0.min + Double(lo), $0.max + Double(hi), $0.count + 1) } ?? (Double(lo), Double(hi), 1)
+                    sums[role] = sum
+                    r = (Float(sum.0 / Double(sum.2)), Float(sum.1 / Double(sum.2)))
+                } else {
+                    r = ranges[role].map { (Swift.min($0.min, lo), Swift.max($0.max, hi)) } ?? (lo, hi)
+                }
                 ranges[role] = r
                 let q = ModelSlimArithmetic.qparams(min: r.0, max: r.1, bits: args.numBits, symmetric: args.symmetric, dtype: dtype)
                 ModelSlimArithmetic.fakeQuantize(start, count: count, q, bits: args.numBits, dtype: dtype)

@@ -10,6 +10,8 @@ struct ModelSlimLinearQuant {
     let excludeGlobs: [String]
     /// The weights' `method`: `minmax` (round to nearest) or `gptq` (msModelSlim's GPTQ).
     let weightMethod: String
+    /// `act.ext.aggregation_type: mean`: static ranges are the mean of the per-sample min/max.
+    let meanAggregation: Bool
 
     static let keys = ["type", "qconfig", "include", "exclude"]
 
@@ -26,6 +28,7 @@ struct ModelSlimLinearQuant {
         }
         let inputs = try qconfig.optional("act").flatMap(ModelSlimQConfig.activation)
         weightMethod = try ModelSlimQConfig.weightMethod(weightNode)
+        meanAggregation = try qconfig.optional("act").map(ModelSlimQConfig.meanAggregation) ?? false
         if weightMethod == "gptq", inputs != nil {
             throw RecipeError.notSupportedYet(weightNode.childPath("method"), "msModelSlim's GPTQ with quantized activations (gptq runs weight-only here)")
         }

@@ -54,8 +54,7 @@ enum ModelSlimQConfig {
         let scope = try scopeName(scopeNode, supported: ["per_tensor", "per_token"])
         try method(methodNode)
         if let aggregation = ext?.optional("aggregation_type") {
-            let value = try aggregation.choice(["max", "mean"])
-            if value != "max" { throw RecipeError.unsupportedValue(aggregation.path, value, supported: ["max"]) }
+            _ = try aggregation.choice(["max", "mean"])
             if scope != "per_tensor" {
                 throw RecipeError("\(RecipeError.quoted(aggregation.path)) needs scope: per_tensor (got '\(scope)')")
             }
@@ -89,6 +88,12 @@ enum ModelSlimQConfig {
     private static func method(_ node: RecipeNode, supported: [String] = ["minmax"]) throws {
         let name = try node.string()
         guard supported.contains(name) else { throw RecipeError.unsupportedValue(node.path, name, supported: supported) }
+    }
+
+    /// Whether an activation QConfig asks for `ext.aggregation_type: mean` (`activation` has validated it).
+    static func meanAggregation(_ node: RecipeNode) throws -> Bool {
+        let map = try node.mapping(allowed: keys)
+        return try map.optional("ext")?.mapping(allowed: ["aggregation_type"]).optional("aggregation_type")?.string() == "mean"
     }
 
     /// The weight `method` (`minmax` or `gptq`; `weight` has validated it).

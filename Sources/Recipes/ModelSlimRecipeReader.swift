@@ -52,12 +52,13 @@ enum ModelSlimRecipeReader {
         // msModelSlim's own arithmetic and calibration semantics, whatever the save format.
         // Processes with `method: gptq` get msModelSlim's GPTQ before linear_quant, which then keeps
         // their solved weights.
+        let meanGroups = processes.enumerated().filter(\.element.meanAggregation).map { "group_\($0.offset)" }
         let gptqGroups = processes.enumerated().filter { $0.element.weightMethod == "gptq" }.map { "group_\($0.offset)" }
         var gptq = GPTQSpec()
         gptq.actorder = nil
         gptq.modelSlimGroups = gptqGroups
         recipe.modifiers = smoothing.map(ModifierSpec.modelSlimSmooth) + (gptqGroups.isEmpty ? [] : [.gptq(gptq)])
-            + [.modelSlimLinearQuant] + (kvCache.map { [ModifierSpec.kvCache($0)] } ?? [])
+            + [.modelSlimLinearQuant(ModelSlimLinearQuantSpec(meanAggregationGroups: meanGroups))] + (kvCache.map { [ModifierSpec.kvCache($0)] } ?? [])
         return recipe
     }
 

@@ -13,7 +13,7 @@ public enum ModifierSpec: Sendable, Equatable {
     case awq(AWQSpec)
     /// msModelSlim's `linear_quant` process: its min/max arithmetic, and static ranges observed
     /// with fake quantization already active in the earlier Linears.
-    case modelSlimLinearQuant
+    case modelSlimLinearQuant(ModelSlimLinearQuantSpec)
     /// KV-cache quantization (`kv_cache_scheme`, or msModelSlim's `dynamic_cache` process).
     case kvCache(KVCacheSpec)
     /// msModelSlim's smoothing processes `iter_smooth` (anti-outlier m4) and `smooth_quant` (m1).
@@ -51,6 +51,18 @@ public enum ModifierSpec: Sendable, Equatable {
         case .quantization, .modelSlimLinearQuant: false
         case .gptq, .smoothQuant, .awq, .kvCache, .modelSlimSmooth, .outlierSuppressionPlus: true
         }
+    }
+}
+
+/// Settings of msModelSlim's `linear_quant` beyond its schemes.
+public struct ModelSlimLinearQuantSpec: Sendable, Equatable {
+    /// Config groups whose static activation ranges are the mean of the per-sample min/max
+    /// (`act.ext.aggregation_type: mean`), not the running min of mins / max of maxes.
+    public var meanAggregationGroups: [String]
+
+    /// Creates settings (default: every group aggregates by max).
+    public init(meanAggregationGroups: [String] = []) {
+        self.meanAggregationGroups = meanAggregationGroups
     }
 }
 

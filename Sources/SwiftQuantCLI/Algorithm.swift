@@ -41,11 +41,12 @@ enum ModifierFactory {
             switch spec {
             case .quantization:
                 return QuantizationModifier()
-            case .modelSlimLinearQuant:
+            case .modelSlimLinearQuant(let linearQuant):
                 // msModelSlim re-runs each layer with its final fake-quantized Linears when a
                 // dynamic_cache process follows (formats.md §2.7).
                 let deploys = specs.contains { if case .kvCache(let kv) = $0 { kv.convention == .modelSlim } else { false } }
-                return ModelSlimLinearQuantModifier(deploysFakeQuantization: deploys)
+                return ModelSlimLinearQuantModifier(deploysFakeQuantization: deploys,
+                                                    meanAggregationGroups: Set(linearQuant.meanAggregationGroups))
             case .kvCache(let kv):
                 do {
                     return try KVCacheModifier(settings: .init(args: kv.args, convention: kv.convention, selects: { kv.selects($0) }))

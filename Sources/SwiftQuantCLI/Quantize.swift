@@ -392,7 +392,7 @@ struct Quantize: ParsableCommand {
             Terminal.endProgress()
             return sink.scores
         case .sensitivity:
-            let arithmetic: SensitivityProbe.Arithmetic = job.modifiers.contains(.modelSlimLinearQuant) ? .modelSlim : .compressedTensors
+            let arithmetic: SensitivityProbe.Arithmetic = job.modifiers.contains { if case .modelSlimLinearQuant = $0 { true } else { false } } ? .modelSlim : .compressedTensors
             let probe = SensitivityProbe(directory: directory, plan: plan, samples: Array(calibration.samples.prefix(fallbackSamples)),
                                          arithmetic: arithmetic)
             let scores = try probe.scores { Terminal.progress("layer fallback: \($0)") }

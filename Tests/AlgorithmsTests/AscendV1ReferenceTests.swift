@@ -34,7 +34,7 @@ import Tensors
             calibration = try CalibrationSet.load(file: ascend.appendingPathComponent(dataset), tokenizer: try directory.tokenizer(),
                                                   count: nil, length: directory.config.maxPositionEmbeddings, start: nil)
         }
-        #expect(recipe.modifiers == [.modelSlimLinearQuant])
+        #expect(recipe.modifiers == [.modelSlimLinearQuant(.init())])
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ascend-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: false)
         let format = try FormatRegistry.shared.make(try #require(recipe.save.first))

@@ -28,14 +28,14 @@ struct AntiOutlierRecipeTests {
         let recipe = try RecipeParser.load(contentsOf: Self.fixtures.appendingPathComponent("default-w8a8.yaml"))
         var expected = ModelSlimSmoothSpec(process: .iterSmooth)
         expected.include = ["re:^.*$"]
-        #expect(recipe.modifiers == [.modelSlimSmooth(expected), .modelSlimLinearQuant])
+        #expect(recipe.modifiers == [.modelSlimSmooth(expected), .modelSlimLinearQuant(.init())])
         guard case .modelSlimSmooth(let spec) = recipe.modifiers.first else { Issue.record("no smoothing"); return }
         #expect(spec.alpha == 0.9 && spec.scaleMin == 1e-5)
         #expect(spec.subgraphs == ["norm-linear", "linear-linear", "ov", "up-down"])
         #expect(spec.include == ["re:^.*$"] && spec.exclude.isEmpty)
         #expect(recipe.groups.first?.scheme.inputActivations?.dynamic.isDynamic == true)
         let w8a16 = try RecipeParser.load(contentsOf: Self.fixtures.appendingPathComponent("default-w8a16.yaml"))
-        #expect(w8a16.modifiers == [.modelSlimLinearQuant])
+        #expect(w8a16.modifiers == [.modelSlimLinearQuant(.init())])
     }
 
     @Test func iterSmoothFields() throws {
@@ -54,7 +54,7 @@ struct AntiOutlierRecipeTests {
         expected.subgraphs = ["norm-linear", "up-down"]
         expected.include = ["re:^.*$"]
         expected.exclude = ["re:^.*\\.layers\\.0\\..*$"]
-        #expect(recipe.modifiers == [.modelSlimSmooth(expected), .modelSlimLinearQuant])
+        #expect(recipe.modifiers == [.modelSlimSmooth(expected), .modelSlimLinearQuant(.init())])
     }
 
     @Test func asymmetricSmoothingAddsBiases() throws {
@@ -72,7 +72,7 @@ struct AntiOutlierRecipeTests {
         let recipe = try RecipeParser.parse(Self.recipe("- type: smooth_quant\n  alpha: 0.6\n"))
         var expected = ModelSlimSmoothSpec(process: .smoothQuant)
         expected.alpha = 0.6
-        #expect(recipe.modifiers == [.modelSlimSmooth(expected), .modelSlimLinearQuant])
+        #expect(recipe.modifiers == [.modelSlimSmooth(expected), .modelSlimLinearQuant(.init())])
         #expect(expected.subgraphs == ["norm-linear"])
     }
 

@@ -206,8 +206,8 @@ struct RecipeErrorTests {
                           contains: ["'spec.process[0].qconfig.act.dtype' value 'int4' is not supported yet (supported: int8, fp8_e4m3, float)"])
         expectRecipeError(Self.slim("qconfig: {weight: \(weight), act: {scope: per_tensor, dtype: int8, symmetric: true, method: histogram}}"),
                           contains: ["'spec.process[0].qconfig.act.method' value 'histogram' is not supported yet"])
-        expectRecipeError(Self.slim("qconfig: {weight: \(weight), act: {scope: per_tensor, dtype: int8, symmetric: false, method: minmax, ext: {aggregation_type: mean}}}"),
-                          contains: ["'spec.process[0].qconfig.act.ext.aggregation_type' value 'mean' is not supported yet (supported: max)"])
+        expectRecipeError(Self.slim("qconfig: {weight: \(weight), act: {scope: per_tensor, dtype: int8, symmetric: false, method: minmax, ext: {aggregation_type: median}}}"),
+                          contains: ["'spec.process[0].qconfig.act.ext.aggregation_type'", "median"])
         expectRecipeError(Self.slim("qconfig: {weight: \(weight), act: {scope: per_token, dtype: fp8_e4m3, symmetric: false, method: minmax}}"),
                           contains: ["'spec.process[0].qconfig.act': float (fp8) quantization must be symmetric"])
         expectRecipeError(Self.slim("qconfig: {weight: \(weight)}", save: "- {type: ascendv1_saver, ext: {dtype: bf16}}"),
