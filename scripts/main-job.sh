@@ -9,8 +9,10 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
-MODEL="$SHARED/models/smollm2-135m"
-DATA="$SHARED/data/wikitext-2-raw/wiki.test.raw"
+# The default model: SmolLM2-135M-Instruct from the shared assets when present, else fetched by
+# scripts/get-smollm2.sh into the user cache; the corpus ships with the repository (data/).
+MODEL=""
+DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 OUTPUT=""
 SCHEME="W4A16"
 GROUP=64
@@ -30,9 +32,16 @@ while [ $# -gt 0 ]; do
         *) echo "main-job: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
 done
-[ -n "$OUTPUT" ] || OUTPUT="$ROOT/out/$(basename "$MODEL")-$(echo "$SCHEME" | tr 'A-Z' 'a-z')"
 cd "$ROOT"
 bash scripts/install-deps.sh
+if [ -z "$MODEL" ]; then
+    if [ -f "$SHARED/models/smollm2-135m/model.safetensors" ]; then
+        MODEL="$SHARED/models/smollm2-135m"
+    else
+        MODEL="$(bash scripts/get-smollm2.sh)"
+    fi
+fi
+[ -n "$OUTPUT" ] || OUTPUT="$ROOT/out/$(basename "$MODEL")-$(echo "$SCHEME" | tr 'A-Z' 'a-z')"
 swift build -c release --product swiftquant >&2
 BIN="$(swift build -c release --show-bin-path)/swiftquant"
 GROUP_ARGS=()
