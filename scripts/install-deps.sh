@@ -22,9 +22,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${SWIFTQUANT_SKIP_MODELS:-0}" != "1" ]; then
-    if [ -x "$SHARED/models/get-smollm2.sh" ] || [ -f "$SHARED/models/get-smollm2.sh" ]; then
+    # Into the shared assets when they are beside the repository; else our own fetch, into the cache.
+    if [ -f "$SHARED/models/get-smollm2.sh" ]; then
         bash "$SHARED/models/get-smollm2.sh" >&2
     else
-        log "no $SHARED/models/get-smollm2.sh: set SWIFTQUANT_SHARED to the shared assets folder"; exit 1
+        bash "$ROOT/scripts/get-smollm2.sh" >/dev/null
     fi
 fi
