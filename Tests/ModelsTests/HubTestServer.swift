@@ -8,7 +8,7 @@ import Darwin
 /// A small HTTP/1.1 server on 127.0.0.1 that answers the Hub's resolve endpoints for one
 /// repository from in-memory files, the way huggingface.co does: `HEAD/GET /{repo}/resolve/{rev}/{file}`
 /// with `X-Repo-Commit`; git files answer 200 with `ETag: "<git sha1>"`; `.safetensors` files (LFS)
-/// answer 302 to `/cdn/<sha256>` with `X-Linked-Etag` and `X-Linked-Size`; the CDN honours `Range`.
+/// answer 302 to `localhost/cdn/<sha256>` (another host) with `X-Linked-Etag` and `X-Linked-Size`; the CDN honours `Range`.
 /// Checksums come from `sha256sum` and `git hash-object`, not from the code under test.
 final class HubTestServer: @unchecked Sendable {
     struct Request: Sendable {
@@ -169,7 +169,8 @@ final class HubTestServer: @unchecked Sendable {
         }
         if HubTestServer.isLFS(name) {
             let real = lock.withLock { checksums[name] ?? etag }
-            return send(client, 302, ["Location": "\(endpoint)/cdn/\(real)", "X-Repo-Commit": commit,
+            // The CDN is another host name, as on the Hub: a client stops at this response.
+            return send(client, 302, ["Location": "http://localhost:\(port)/cdn/\(real)", "X-Repo-Commit": commit,
                                       "X-Linked-Etag": "\"\(etag)\"", "X-Linked-Size": "\(data.count)",
                                       "ETag": "\"git-pointer-etag\""], Data(), head: head)
         }

@@ -101,6 +101,10 @@ struct HubTests {
         let wrong = try #require(Self.message { _ = try HubDownloader(environment: Self.environment(server, cache, token: "hf_wrong")).snapshot(try Self.id()) })
         #expect(wrong.contains("HF_TOKEN was refused"), "\(wrong)")
         let snapshot = try HubDownloader(environment: Self.environment(server, cache, token: "hf_secret")).snapshot(try Self.id())
+        // The token goes to the Hub, never to the CDN host the weights are redirected to.
+        let cdn = server.log.filter { $0.path.hasPrefix("/cdn/") }
+        #expect(!cdn.isEmpty && cdn.allSatisfy { $0.headers["authorization"] == nil })
+        #expect(server.log.filter { $0.path.contains("/resolve/") }.last?.headers["authorization"] == "Bearer hf_secret")
         _ = try ModelDirectory(url: snapshot)
     }
 

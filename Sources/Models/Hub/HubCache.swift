@@ -79,6 +79,16 @@ public struct HubCache: Sendable {
         }
     }
 
+    /// Tags the cache root as a cache directory (https://bford.info/cachedir/) so backup tools skip
+    /// it, as huggingface_hub does; an existing tag is left alone.
+    public static func tagCacheDirectory(_ cacheDirectory: URL) {
+        let tag = cacheDirectory.appendingPathComponent("CACHEDIR.TAG")
+        guard !FileManager.default.fileExists(atPath: tag.path) else { return }
+        try? FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
+        let text = "Signature: 8a477f597d28d172789f06886806bc55\n# This is the Hugging Face hub cache; see https://bford.info/cachedir/\n"
+        _ = FileManager.default.createFile(atPath: tag.path, contents: Data(text.utf8))
+    }
+
     func createDirectory(_ url: URL) throws(HubError) {
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
             throw HubError("cannot create \(url.path): \(error.localizedDescription)")

@@ -43,6 +43,7 @@ public struct HubDownloader: Sendable {
             throw error
         }
         try cache.writeRef(id.revision, commit: commit)
+        HubCache.tagCacheDirectory(environment.cacheDirectory)
         if try fetch("model.safetensors.index.json", revision: commit, cache: cache, required: false) != nil {
             for shard in try shards(of: cache.snapshot(commit).appendingPathComponent("model.safetensors.index.json"), id: id) {
                 _ = try fetch(shard, revision: commit, cache: cache, required: true)
@@ -120,9 +121,11 @@ public struct HubDownloader: Sendable {
         head.httpMethod = "HEAD"
         var response = try send(head, file: file, id: id)
         var hops = 0
-        // A relative redirect is a renamed repository: follow it; an absolute one is the CDN.
-        while (301...308).contains(response.status), let location = response.header("Location"), location.hasPrefix("/"), hops < 5 {
-            guard let next = URL(string: location, relativeTo: url)?.absoluteURL else { break }
+        // A redirect on the same host (a renamed repository) is followed, as huggingface_hub does;
+        // one to another host is the CDN, and this response carries the file's metadata.
+        while (301...308).contains(response.status), let location = response.header("Location"), hops < 5,
+              let next = URL(string: location, relativeTo: head.url)?.absoluteURL,
+              next.host?.lowercased() == head.url?.host?.lowercased() {
             head.url = next
             response = try send(head, file: file, id: id)
             hops += 1
