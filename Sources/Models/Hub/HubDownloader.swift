@@ -211,7 +211,7 @@ public struct HubDownloader: Sendable {
     private func download(_ url: URL, to blob: URL, etag: String, size: Int64?, file: String, id: HubRepoID) throws(HubError) {
         let partial = URL(fileURLWithPath: blob.path + ".incomplete")
         let progress = HubProgressBar(label: file, total: size, already: HubDownloader.fileSize(partial),
-                                      enabled: environment.showProgress)
+                                      enabled: environment.showProgress && (size ?? .max) >= 1_000_000)
         var attempt = 0
         var lastProblem = ""
         while true {
