@@ -91,6 +91,27 @@ struct HubTests {
         #expect(ranges == ["bytes=1000-"])
     }
 
+    @Test func concurrentDownloadsShareTheCache() throws {
+        let (server, cache) = try Self.setUp()
+        defer { server.stop(); try? FileManager.default.removeItem(at: cache) }
+        let environment = Self.environment(server, cache)
+        let id = try Self.id()
+        let results = LockedBox<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+            let outcome: String
+            do { outcome = try HubDownloader(environment: environment).snapshot(id).path } catch { outcome = "\(error)" }
+            results.withLock { $0.append(outcome) }
+        }
+        let paths = results.withLock { $0 }
+        #expect(Set(paths).count == 1, "\(paths)")
+        let snapshot = URL(fileURLWithPath: try #require(paths.first))
+        #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors"))
+                == (try Data(contentsOf: SharedAssets.stories.appendingPathComponent("model.safetensors"))))
+        let blobs = cache.appendingPathComponent("models--swiftquant-test--stories260K/blobs")
+        #expect(!Self.listing(blobs).contains { $0.hasSuffix(".incomplete") })
+        #expect(FileManager.default.fileExists(atPath: cache.appendingPathComponent(".locks/models--swiftquant-test--stories260K").path))
+    }
+
     @Test func gatedRepositoryNamesHFToken() throws {
         let (server, cache) = try Self.setUp()
         defer { server.stop(); try? FileManager.default.removeItem(at: cache) }

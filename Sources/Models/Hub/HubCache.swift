@@ -9,11 +9,27 @@ public struct HubCache: Sendable {
     public let id: HubRepoID
     /// `<cache>/models--ORG--NAME`.
     public let repoFolder: URL
+    /// `<cache>/.locks/models--ORG--NAME`, where huggingface_hub keeps its per-blob lock files.
+    public let lockFolder: URL
 
     /// The cache folder of `id` under `cacheDirectory`.
     public init(id: HubRepoID, cacheDirectory: URL) {
         self.id = id
         self.repoFolder = cacheDirectory.appendingPathComponent(id.cacheFolderName, isDirectory: true)
+        self.lockFolder = cacheDirectory.appendingPathComponent(".locks/\(id.cacheFolderName)", isDirectory: true)
+    }
+
+    /// Runs `body` holding an exclusive lock on `.locks/models--ORG--NAME/<etag>.lock` (flock), so
+    /// two processes never write the same blob at once.
+    public func withBlobLock<T>(_ etag: String, _ body: () throws(HubError) -> T) throws(HubError) -> T {
+        try createDirectory(lockFolder)
+        let path = lockFolder.appendingPathComponent("\(etag).lock").path
+        let fd = open(path, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw HubError("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX) == 0 else { throw HubError("cannot lock \(path): \(String(cString: strerror(errno)))") }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
     }
 
     /// `blobs/<etag>`.

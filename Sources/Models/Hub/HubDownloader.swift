@@ -146,8 +146,12 @@ public struct HubDownloader: Sendable {
         let size = (response.header("X-Linked-Size") ?? response.header("Content-Length")).flatMap { Int64($0) }
         let blob = cache.blob(etag)
         if !FileManager.default.fileExists(atPath: blob.path) {
-            try cache.createDirectory(blob.deletingLastPathComponent())
-            try download(url, to: blob, etag: etag, size: size, file: file, id: id)
+            try cache.withBlobLock(etag) { () throws(HubError) in
+                // Another process may have finished it while we waited.
+                guard !FileManager.default.fileExists(atPath: blob.path) else { return }
+                try cache.createDirectory(blob.deletingLastPathComponent())
+                try download(url, to: blob, etag: etag, size: size, file: file, id: id)
+            }
         }
         try cache.link(file, commit: commit, etag: etag)
         return commit
@@ -248,7 +252,6 @@ public struct HubDownloader: Sendable {
                     // Nothing past our offset: either complete or the partial file is wrong.
                     if size == nil || offset != size { try? FileManager.default.removeItem(at: partial) }
                     lastProblem = "416 Range Not Satisfiable"
-                    if size == nil { continue }
                     continue
                 }
                 if response.status >= 400 {
