@@ -91,6 +91,30 @@ struct HubTests {
         #expect(ranges == ["bytes=1000-"])
     }
 
+    @Test func shardsListedByTheIndexAreFetched() throws {
+        let index = #"{"metadata": {"total_size": 8}, "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors", "c": "model-00001-of-00002.safetensors"}}"#
+        let files: [String: Data] = ["config.json": try Data(contentsOf: SharedAssets.stories.appendingPathComponent("config.json")),
+                                     "model.safetensors.index.json": Data(index.utf8),
+                                     "model-00001-of-00002.safetensors": Data("shard one".utf8),
+                                     "model-00002-of-00002.safetensors": Data("shard two".utf8),
+                                     "unrelated.bin": Data("not fetched".utf8)]
+        let server = try HubTestServer(repo: Self.repo, files: files)
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("swiftquant-hub-\(UUID().uuidString)")
+        defer { server.stop(); try? FileManager.default.removeItem(at: cache) }
+        let snapshot = try HubDownloader(environment: Self.environment(server, cache)).snapshot(try Self.id())
+        #expect(try Data(contentsOf: snapshot.appendingPathComponent("model-00002-of-00002.safetensors")) == Data("shard two".utf8))
+        let fetched = Set(server.log.filter { $0.method == "GET" }.map { $0.path.split(separator: "/").last.map(String.init) ?? "" })
+        #expect(!fetched.contains("model.safetensors") && !fetched.contains("unrelated.bin"))
+        #expect(Self.listing(snapshot) == ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
+                                           "model.safetensors.index.json"])
+        // Offline, every shard the index lists must be cached.
+        try FileManager.default.removeItem(at: snapshot.appendingPathComponent("model-00001-of-00002.safetensors"))
+        let message = try #require(Self.message {
+            _ = try HubDownloader(environment: Self.environment(server, cache, offline: true)).snapshot(try Self.id())
+        })
+        #expect(message.contains("model-00001-of-00002.safetensors"), "\(message)")
+    }
+
     @Test func concurrentDownloadsShareTheCache() throws {
         let (server, cache) = try Self.setUp()
         defer { server.stop(); try? FileManager.default.removeItem(at: cache) }
