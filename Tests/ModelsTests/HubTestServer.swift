@@ -27,6 +27,12 @@ final class HubTestServer: @unchecked Sendable {
     private var listener: Int32 = -1
     private var requests: [Request] = []
     private var dropAfter: [String: Int] = [:]
+    /// Answers every GET whole (200), as a server without Range support does.
+    var ignoresRange: Bool {
+        get { lock.withLock { _ignoresRange } }
+        set { lock.withLock { _ignoresRange = newValue } }
+    }
+    private var _ignoresRange = false
     /// A token the server requires (401 without it).
     var requiredToken: String? {
         get { lock.withLock { _requiredToken } }
@@ -181,7 +187,7 @@ final class HubTestServer: @unchecked Sendable {
         var start = 0
         var status = 200
         var headers = extra
-        if let range = request.headers["range"], range.hasPrefix("bytes="), range.hasSuffix("-"),
+        if !ignoresRange, let range = request.headers["range"], range.hasPrefix("bytes="), range.hasSuffix("-"),
            let offset = Int(range.dropFirst(6).dropLast()) {
             guard offset < data.count else {
                 return send(client, 416, ["Content-Range": "bytes */\(data.count)"], Data(), head: request.method == "HEAD")

@@ -91,6 +91,19 @@ struct HubTests {
         #expect(ranges == ["bytes=1000-"])
     }
 
+    @Test func serverIgnoringRangeRestartsTheFile() throws {
+        let (server, cache) = try Self.setUp()
+        defer { server.stop(); try? FileManager.default.removeItem(at: cache) }
+        server.ignoresRange = true
+        let etag = try #require(server.etag(of: "model.safetensors"))
+        let blobs = cache.appendingPathComponent("models--swiftquant-test--stories260K/blobs")
+        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
+        try Data(repeating: 7, count: 5000).write(to: blobs.appendingPathComponent("\(etag).incomplete"))
+        let snapshot = try HubDownloader(environment: Self.environment(server, cache)).snapshot(try Self.id())
+        #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors"))
+                == (try Data(contentsOf: SharedAssets.stories.appendingPathComponent("model.safetensors"))))
+    }
+
     @Test func shardsListedByTheIndexAreFetched() throws {
         let index = #"{"metadata": {"total_size": 8}, "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors", "c": "model-00001-of-00002.safetensors"}}"#
         let files: [String: Data] = ["config.json": try Data(contentsOf: SharedAssets.stories.appendingPathComponent("config.json")),
