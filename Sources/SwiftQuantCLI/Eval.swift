@@ -10,7 +10,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Perplexity E(ctx, T) of a checkpoint on a text file: the first T tokens in non-overlapping windows of ctx (docs/ARCHITECTURE.md, Evaluation).")
 
-    @Option(help: "A Hugging Face checkpoint directory.")
+    @Option(help: "A Hugging Face checkpoint directory, or a Hub id ORG/NAME[@REVISION] resolved through the Hugging Face cache (downloaded if missing; HF_HUB_OFFLINE=1: cache only).")
     var model: String
 
     @Option(help: "A UTF-8 text file, encoded whole without special tokens.")
@@ -32,7 +32,7 @@ struct Eval: ParsableCommand {
                 throw CLIError("--tokens must be a positive multiple of --ctx (\(ctx)) up to \(Limits.maxEvalTokens), got \(tokens)")
             }
             let loadStart = Date()
-            let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
+            let directory = try ModelDirectory(url: try ModelLocator.resolve(model))
             let tokenizer = try directory.tokenizer()
             let text = try readText(data)
             let lm = try QuantizedModelLoader.load(directory)

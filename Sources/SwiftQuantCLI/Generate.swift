@@ -7,7 +7,7 @@ import Tokenizers
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Greedy text generation with a KV cache.")
 
-    @Option(help: "A Hugging Face checkpoint directory.")
+    @Option(help: "A Hugging Face checkpoint directory, or a Hub id ORG/NAME[@REVISION] resolved through the Hugging Face cache (downloaded if missing; HF_HUB_OFFLINE=1: cache only).")
     var model: String
 
     @Option(help: "The prompt (encoded without special tokens).")
@@ -24,7 +24,7 @@ struct Generate: ParsableCommand {
             guard (1...Limits.maxNewTokens).contains(maxTokens) else {
                 throw CLIError("--max-tokens must be 1…\(Limits.maxNewTokens), got \(maxTokens)")
             }
-            let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
+            let directory = try ModelDirectory(url: try ModelLocator.resolve(model))
             let tokenizer = try directory.tokenizer()
             let lm = try QuantizedModelLoader.load(directory)
             let ids = tokenizer.encode(prompt)

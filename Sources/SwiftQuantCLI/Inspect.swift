@@ -10,12 +10,12 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a checkpoint's architecture, parameter count, dtypes, shards and tokenizer.")
 
-    @Argument(help: "A Hugging Face checkpoint directory.")
+    @Argument(help: "A Hugging Face checkpoint directory, or a Hub id ORG/NAME[@REVISION] resolved through the Hugging Face cache (downloaded if missing; HF_HUB_OFFLINE=1: cache only).")
     var model: String
 
     func run() throws {
         try reportingErrors {
-            let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
+            let directory = try ModelDirectory(url: try ModelLocator.resolve(model))
             let c = directory.config
             var dtypeCounts: [String: Int] = [:]
             var stored = 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 
 /// `swiftquant modelslim …`: msModelSlim's own command lines, run by SwiftQuant on the CPU.
 struct ModelSlim: ParsableCommand {
@@ -31,6 +32,8 @@ enum ModelSlimCLI {
     /// An input path that must exist and be readable: a directory or a regular file.
     static func checkInput(_ path: String, flag: String, directory: Bool) throws {
         guard !path.isEmpty else { throw CLIError("\(flag) is empty") }
+        // A Hub id (ORG/NAME[@REVISION], not an existing path) is resolved by the quantize run.
+        if directory, ModelLocator.hubID(path) != nil { return }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw CLIError("\(flag) \(path) does not exist")

@@ -7,7 +7,7 @@ struct ModelSlimQuant: ParsableCommand {
         commandName: "quant",
         abstract: "msmodelslim quant: a modelslim_v1 recipe (--config_path) or a built-in best practice (--quant_type) on a checkpoint.")
 
-    @Option(name: .customLong("model_path"), help: "The checkpoint folder.")
+    @Option(name: .customLong("model_path"), help: "The checkpoint folder, or a Hub id ORG/NAME[@REVISION] (the Hugging Face cache).")
     var modelPath: String
 
     @Option(name: .customLong("save_path"), help: "Where the quantized checkpoint is written (a new or empty directory).")

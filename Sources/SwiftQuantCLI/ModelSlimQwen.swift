@@ -10,7 +10,7 @@ struct ModelSlimQwen: ParsableCommand {
         commandName: "qwen",
         abstract: "msModelSlim's quant_qwen.py: W8A8 / W8A16 with anti-outlier methods, layer fallback and a C8 KV cache, saved as AscendV1.")
 
-    @Option(name: .customLong("model_path"), help: "The checkpoint folder (Qwen2/2.5 layout, or any Llama-family model).")
+    @Option(name: .customLong("model_path"), help: "The checkpoint folder (Qwen2/2.5 layout, or any Llama-family model), or a Hub id ORG/NAME[@REVISION] (the Hugging Face cache).")
     var modelPath: String
 
     @Option(name: .customLong("save_directory"), help: "Where the AscendV1 checkpoint is written (a new or empty directory).")

@@ -22,7 +22,7 @@ struct Quantize: ParsableCommand {
         msModelSlim recipe files.
         """)
 
-    @Option(help: "The source Hugging Face checkpoint directory.")
+    @Option(help: "The source Hugging Face checkpoint directory, or a Hub id ORG/NAME[@REVISION] resolved through the Hugging Face cache (downloaded if missing; HF_HUB_OFFLINE=1: cache only).")
     var model: String
 
     @Option(help: "The output directory: new, empty, or a previous SwiftQuant output (with --overwrite).")
@@ -222,7 +222,7 @@ struct Quantize: ParsableCommand {
     func run() throws {
         let start = Date()
         try reportingErrors {
-            let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
+            let directory = try ModelDirectory(url: try ModelLocator.resolve(model))
             // Checked before any work: nothing is touched when the output is refused.
             let target = try OutputTarget(path: output, source: directory.url, overwrite: overwrite)
             let job = try resolveJob()
