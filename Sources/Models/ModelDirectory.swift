@@ -15,6 +15,11 @@ public struct ModelDirectory: @unchecked Sendable {
 
     /// Opens `url`: reads config.json and the safetensors header(s); no tensor data is read.
     public init(url: URL) throws {
+        // PyTorch pickles and GGUF (a file, or a folder without safetensors): say how to convert,
+        // before config.json (a GGUF folder usually has none) is looked for.
+        if let refusal = ForeignCheckpoint.refusal(for: url) {
+            throw ModelError("\(url.path): \(refusal)")
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ModelError("\(url.path): not a directory (expected a Hugging Face checkpoint folder)")

@@ -46,8 +46,8 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
         } else if FileManager.default.fileExists(atPath: ascendIndex.path) {
             try self.init(indexURL: ascendIndex)
         } else {
-            throw SafetensorsError(.noCheckpoint, url: directory,
-                                   "found neither \(Self.singleFileName) nor \(Self.indexFileName)")
+            throw SafetensorsError(.noCheckpoint, url: directory, ForeignCheckpoint.refusal(for: directory)
+                                   ?? "found neither \(Self.singleFileName) nor \(Self.indexFileName)")
         }
     }
 

@@ -61,4 +61,60 @@ struct CheckpointErrorTests {
         expectCleanFailure(try CLIRunner.run(["eval", "--model", model.path, "--data", "/dev/null"]),
                            mentioning: ["pre_tokenizer", "BertPreTokenizer"])
     }
+    /// A model folder with PyTorch pickles or GGUF and no safetensors (the files' bytes are never
+    /// read, so they are not valid), and such a file given as --model: one line naming the file
+    /// and how to convert it, a non-zero exit, and no output written.
+    @Test(arguments: [
+        (["pytorch_model.bin"], "pytorch_model.bin", "save_pretrained(out, safe_serialization=True)"),
+        (["pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin", "pytorch_model.bin.index.json"],
+         "pytorch_model-00001-of-00002.bin and 1 more", "save_pretrained(out, safe_serialization=True)"),
+        (["model.pt"], "model.pt", "save_pretrained(out, safe_serialization=True)"),
+        (["consolidated.00.pth"], "consolidated.00.pth", "save_pretrained(out, safe_serialization=True)"),
+        (["smollm2-135m-Q4_K_M.gguf"], "GGUF weights (smollm2-135m-Q4_K_M.gguf)", "gguf_file=\"smollm2-135m-Q4_K_M.gguf\""),
+    ])
+    func foreignWeightsAreRefusedWithAConversionHint(files: [String], found: String, hint: String) throws {
+        let root = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let model = root.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        // A transformers folder has config.json and tokenizer.json beside pickles; a GGUF one
+        // usually holds nothing else.
+        let isGGUF = files.contains { $0.hasSuffix(".gguf") }
+        if !isGGUF {
+            for name in ["config.json", "tokenizer.json"] {
+                try FileManager.default.copyItem(at: CLIRunner.shared.appendingPathComponent("models/stories260K/\(name)"),
+                                                 to: model.appendingPathComponent(name))
+            }
+        }
+        for name in files { try Data("not really weights".utf8).write(to: model.appendingPathComponent(name)) }
+        let output = root.appendingPathComponent("out")
+        let data = CLIRunner.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw").path
+        for arguments in [["inspect", model.path],
+                          ["eval", "--model", model.path, "--data", data],
+                          ["quantize", "--model", model.path, "--output", output.path, "--scheme", "W4A16"]] {
+            let result = try CLIRunner.run(arguments)
+            expectCleanFailure(result, mentioning: [model.path, found, hint])
+            #expect(result.stdout.isEmpty, "\(arguments[0]) printed: \(result.stdout)")
+        }
+        // The file itself given as --model.
+        let file = model.appendingPathComponent(files[0])
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", file.path, "--output", output.path, "--scheme", "W4A16"]),
+                           mentioning: [file.path, "not a model folder", hint])
+        #expect(!FileManager.default.fileExists(atPath: output.path), "quantize wrote \(output.path)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: root.path)
+        #expect(left == ["model"], "files written beside the model: \(left)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: model.path).sorted()
+                == (files + (isGGUF ? [] : ["config.json", "tokenizer.json"])).sorted())
+    }
+
+    /// Safetensors beside a pickle or a GGUF (transformers folders often ship both): read as usual.
+    @Test func safetensorsBesidePicklesAreRead() throws {
+        let model = try CLIRunner.copyOfStories()
+        defer { try? FileManager.default.removeItem(at: model.deletingLastPathComponent()) }
+        for name in ["pytorch_model.bin", "model.pt", "model-Q8_0.gguf"] {
+            try Data("not really weights".utf8).write(to: model.appendingPathComponent(name))
+        }
+        let result = try CLIRunner.run(["inspect", model.path])
+        #expect(result.status == 0, "inspect failed: \(result.errorLine)")
+    }
 }

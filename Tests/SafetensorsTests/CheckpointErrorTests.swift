@@ -89,4 +89,20 @@ import Tensors
         _ = expectSafetensorsError(.io) { _ = try SafetensorsFile(url: dir.url) }
         _ = expectSafetensorsError(.io) { _ = try SafetensorsCheckpoint(indexURL: dir.file("absent.index.json")) }
     }
+
+    /// No safetensors but pickles or GGUF: still `.noCheckpoint`, with the conversion hint as message;
+    /// a `training_args.bin` alone is not taken for weights.
+    @Test func foreignWeightsGiveAConversionHint() throws {
+        let dir = try TemporaryDirectory()
+        try Data("x".utf8).write(to: dir.file("training_args.bin"))
+        let plain = expectSafetensorsError(.noCheckpoint) { _ = try SafetensorsCheckpoint(directory: dir.url) }
+        #expect(plain?.message == "found neither model.safetensors nor model.safetensors.index.json")
+        try Data("x".utf8).write(to: dir.file("model-f16.gguf"))
+        let gguf = expectSafetensorsError(.noCheckpoint) { _ = try SafetensorsCheckpoint(directory: dir.url) }
+        #expect(gguf?.message.hasPrefix("holds GGUF weights (model-f16.gguf) and no safetensors") == true)
+        try Data("x".utf8).write(to: dir.file("pytorch_model.bin"))
+        let pickle = expectSafetensorsError(.noCheckpoint) { _ = try SafetensorsCheckpoint(directory: dir.url) }
+        #expect(pickle?.message.hasPrefix("holds PyTorch pickle weights (pytorch_model.bin) and no safetensors") == true)
+        #expect(pickle?.message.contains("save_pretrained(out, safe_serialization=True)") == true)
+    }
 }
