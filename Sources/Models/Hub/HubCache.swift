@@ -89,9 +89,16 @@ public struct HubCache: Sendable {
         let depth = 2 + file.split(separator: "/").count - 1
         let target = String(repeating: "../", count: depth) + "blobs/\(etag)"
         if (try? FileManager.default.destinationOfSymbolicLink(atPath: pointer.path)) == target { return }
-        try? FileManager.default.removeItem(at: pointer)
-        do { try FileManager.default.createSymbolicLink(atPath: pointer.path, withDestinationPath: target) } catch {
-            throw HubError("cannot link \(pointer.path) to \(target): \(error.localizedDescription)")
+        // A link under a unique name renamed over the pointer: atomic, so concurrent runs linking the
+        // same file never see each other's half-made state (rename replaces an existing entry).
+        let temporary = pointer.deletingLastPathComponent().appendingPathComponent(".\(pointer.lastPathComponent).\(UUID().uuidString).link")
+        guard symlink(target, temporary.path) == 0 else {
+            throw HubError("cannot link \(pointer.path) to \(target): \(String(cString: strerror(errno)))")
+        }
+        guard rename(temporary.path, pointer.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw HubError("cannot link \(pointer.path) to \(target): \(reason)")
         }
     }
 
