@@ -4,12 +4,10 @@ import Foundation
 /// gives files stored in git rather than LFS.
 public struct GitBlobSHA1: Sendable {
     private var state: [UInt32] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0]
-    private var buffer: [UInt8] = []
-    private var length: UInt64 = 0
+    private var framing = BlockFraming()
 
     /// A hasher for a blob of `size` bytes (the git header is fed first).
     public init(blobSize size: UInt64) {
-        buffer.reserveCapacity(64)
         update(Array("blob \(size)\u{0}".utf8))
     }
 
@@ -18,51 +16,28 @@ public struct GitBlobSHA1: Sendable {
         bytes.withUnsafeBytes { update($0) }
     }
 
-    /// Feeds the bytes of a raw buffer.
+    /// Feeds the bytes of a raw buffer, whole blocks without copying.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        length &+= UInt64(bytes.count)
-        var index = 0
-        while index < bytes.count, !buffer.isEmpty {
-            buffer.append(bytes[index]); index += 1
-            if buffer.count == 64 { compressBuffer() }
-        }
-        while bytes.count - index >= 64 {
-            compress(block: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 64)]))
-            index += 64
-        }
-        while index < bytes.count { buffer.append(bytes[index]); index += 1 }
+        var state = self.state
+        framing.update(bytes) { Self.compress(&state, block: $0) }
+        self.state = state
     }
 
     /// The digest as 40 lowercase hex digits.
     public mutating func finalizeHex() -> String {
-        let bitLength = length &* 8
-        buffer.append(0x80)
-        if buffer.count > 56 {
-            while buffer.count < 64 { buffer.append(0) }
-            compressBuffer()
-        }
-        while buffer.count < 56 { buffer.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        compressBuffer()
-        return state.map { word in
-            let hex = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - hex.count) + hex
-        }.joined()
+        var state = self.state
+        framing.finish { Self.compress(&state, block: $0) }
+        self.state = state
+        return BlockFraming.hex(state)
     }
 
-    private mutating func compressBuffer() {
-        let block = buffer
-        block.withUnsafeBytes { compress(block: $0) }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private mutating func compress(block: UnsafeRawBufferPointer) {
+    private static func compress(_ state: inout [UInt32], block: UnsafeRawBufferPointer) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { w in
-        compress(block: block, schedule: w)
+            compress(&state, block: block, schedule: w)
         }
     }
 
-    private mutating func compress(block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
+    private static func compress(_ state: inout [UInt32], block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for t in 0..<16 {
             w[t] = UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16 | UInt32(block[4 * t + 2]) << 8 | UInt32(block[4 * t + 3])
         }
@@ -82,5 +57,5 @@ public struct GitBlobSHA1: Sendable {
         state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d; state[4] &+= e
     }
 
-    @inline(__always) private func rotl(_ x: UInt32, _ n: UInt32) -> UInt32 { (x << n) | (x >> (32 - n)) }
+    @inline(__always) private static func rotl(_ x: UInt32, _ n: UInt32) -> UInt32 { (x << n) | (x >> (32 - n)) }
 }

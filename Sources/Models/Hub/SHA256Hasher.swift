@@ -13,11 +13,10 @@ public struct SHA256Hasher: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
     private var state: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-    private var buffer: [UInt8] = []
-    private var length: UInt64 = 0
+    private var framing = BlockFraming()
 
     /// A fresh hasher.
-    public init() { buffer.reserveCapacity(64) }
+    public init() {}
 
     /// Feeds `bytes` (an array, `Data`…).
     public mutating func update<Bytes: ContiguousBytes>(_ bytes: Bytes) {
@@ -26,49 +25,26 @@ public struct SHA256Hasher: Sendable {
 
     /// Feeds the bytes of a raw buffer, whole blocks without copying.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        var index = 0
-        length &+= UInt64(bytes.count)
-        while index < bytes.count, !buffer.isEmpty {
-            buffer.append(bytes[index]); index += 1
-            if buffer.count == 64 { compressBuffer() }
-        }
-        while bytes.count - index >= 64 {
-            compress(block: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 64)]))
-            index += 64
-        }
-        while index < bytes.count { buffer.append(bytes[index]); index += 1 }
+        var state = self.state
+        framing.update(bytes) { Self.compress(&state, block: $0) }
+        self.state = state
     }
 
     /// The digest as 64 lowercase hex digits.
     public mutating func finalizeHex() -> String {
-        let bitLength = length &* 8
-        buffer.append(0x80)
-        if buffer.count > 56 {
-            while buffer.count < 64 { buffer.append(0) }
-            compressBuffer()
-        }
-        while buffer.count < 56 { buffer.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        compressBuffer()
-        return state.map { word in
-            let hex = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - hex.count) + hex
-        }.joined()
+        var state = self.state
+        framing.finish { Self.compress(&state, block: $0) }
+        self.state = state
+        return BlockFraming.hex(state)
     }
 
-    private mutating func compressBuffer() {
-        let block = buffer
-        block.withUnsafeBytes { compress(block: $0) }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private mutating func compress(block: UnsafeRawBufferPointer) {
+    private static func compress(_ state: inout [UInt32], block: UnsafeRawBufferPointer) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-        compress(block: block, schedule: w)
+            compress(&state, block: block, schedule: w)
         }
     }
 
-    private mutating func compress(block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
+    private static func compress(_ state: inout [UInt32], block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for t in 0..<16 {
             w[t] = UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16 | UInt32(block[4 * t + 2]) << 8 | UInt32(block[4 * t + 3])
         }
@@ -87,5 +63,5 @@ public struct SHA256Hasher: Sendable {
         state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
     }
 
-    @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 }
