@@ -104,16 +104,10 @@ extension ModelSlimLinearQuantModifier {
                 throw AlgorithmError("\(context.path(role)): msModelSlim dynamic activations are int per_token only")
             }
             layer[role].inputTransform = InputTransform { x, _ in
-                let width = x.cols
+                let rows = x.rows, cols = x.cols
                 x.data.withUnsafeMutableBufferPointer { buffer in
                     guard let base = buffer.baseAddress else { return }
-                    for r in 0..<x.rows {
-                        let row = base + r * width
-                        var lo = Float.infinity, hi = -Float.infinity
-                        for c in 0..<width { lo = Swift.min(lo, row[c]); hi = Swift.max(hi, row[c]) }
-                        let q = ModelSlimArithmetic.qparams(min: lo, max: hi, bits: bits, symmetric: input.symmetric, dtype: dtype)
-                        ModelSlimArithmetic.fakeQuantize(row, count: width, q, bits: bits, dtype: dtype)
-                    }
+                    ModelSlimArithmetic.fakeQuantizeRows(base, rows: rows, cols: cols, bits: bits, symmetric: input.symmetric, dtype: dtype)
                 }
             }
             return

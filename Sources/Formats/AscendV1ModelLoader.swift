@@ -164,13 +164,13 @@ public enum AscendV1ModelLoader {
                 Parallel.chunks(x.rows, minimumChunk: 16) { rows in
                     for r in rows {
                         let row = base + r * cols
-                        var amax: Float = 0
-                        for c in 0..<cols { amax = Swift.max(amax, abs(row[c])) }
                         switch type {
                         case .int:
-                            let q = ModelSlimArithmetic.qparams(min: -amax, max: amax, bits: bits, symmetric: true, dtype: .float32)
-                            ModelSlimArithmetic.fakeQuantize(row, count: cols, q, bits: bits, dtype: .float32)
+                            // Symmetric min/max qparams: max|x| / 127.
+                            ModelSlimArithmetic.fakeQuantizeRows(row, rows: 1, cols: cols, bits: bits, symmetric: true, dtype: .float32)
                         case .float:
+                            var amax: Float = 0
+                            for c in 0..<cols { amax = Swift.max(amax, abs(row[c])) }
                             var args = QuantizationArgs(numBits: 8, type: .float, symmetric: true)
                             args.strategy = .token
                             let q = QuantArithmetic.qparams(min: -amax, max: amax, args: args, dtype: .float32)

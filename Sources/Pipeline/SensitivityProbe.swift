@@ -125,8 +125,10 @@ public struct SensitivityProbe {
             for c in 0..<x.cols { x[r, c] = QuantArithmetic.fakeQuantize(x[r, c], q, args: args, dtype: .float32) }
         case .modelSlim:
             let q = ModelSlimArithmetic.qparams(min: lo, max: hi, bits: args.numBits, symmetric: args.symmetric, dtype: .float32)
-            for c in 0..<x.cols {
-                x[r, c] = ModelSlimArithmetic.dequantize(ModelSlimArithmetic.quantize(x[r, c], q, bits: args.numBits, dtype: .float32), q, dtype: .float32)
+            let cols = x.cols
+            x.data.withUnsafeMutableBufferPointer { buffer in
+                guard let row = buffer.baseAddress.map({ $0 + r * cols }) else { return }
+                ModelSlimArithmetic.fakeQuantize(row, count: cols, q, bits: args.numBits, dtype: .float32)
             }
         }
     }

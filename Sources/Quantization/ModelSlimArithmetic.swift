@@ -55,6 +55,18 @@ public enum ModelSlimArithmetic {
         }
     }
 
+    /// Dynamic per-token quantization, quantize then dequantize: each of `rows` rows of `cols`
+    /// values with the qparams of its own min/max.
+    public static func fakeQuantizeRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, bits: Int, symmetric: Bool,
+                                        dtype: ComputeDType) {
+        for r in 0..<rows {
+            let row = x + r * cols
+            var lo = Float.infinity, hi = -Float.infinity
+            for c in 0..<cols { lo = Swift.min(lo, row[c]); hi = Swift.max(hi, row[c]) }
+            fakeQuantize(row, count: cols, qparams(min: lo, max: hi, bits: bits, symmetric: symmetric, dtype: dtype), bits: bits, dtype: dtype)
+        }
+    }
+
     /// Round-to-nearest weight quantization with msModelSlim's min/max qparams: per output row
     /// (`per_channel`), per run of `group_size` consecutive input columns of a row (`per_group`),
     /// or one range for the whole tensor (`per_tensor`).
