@@ -6,7 +6,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
 MODEL="$SHARED/models/smollm2-135m"
-DATA="$SHARED/data/wikitext-2-raw/wiki.test.raw"
+[ -f "$MODEL/model.safetensors" ] || MODEL="${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"  # scripts/get-smollm2.sh
+DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 CTX=2048
 TOKENS=20480
 while [ $# -gt 0 ]; do

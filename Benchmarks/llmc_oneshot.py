@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SHARED = os.environ.get("SWIFTQUANT_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
 ANCHORS = os.path.join(SHARED, "reference", "anchors")
-CORPUS = os.path.join(SHARED, "data", "wikitext-2-raw", "wiki.test.raw")
+CORPUS = os.path.join(ROOT, "data", "wikitext-2-raw", "wiki.test.raw")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 

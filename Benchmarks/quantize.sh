@@ -8,6 +8,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
 MODEL="$SHARED/models/smollm2-135m"
+[ -f "$MODEL/model.safetensors" ] || MODEL="${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"  # scripts/get-smollm2.sh
 REPEAT=1
 while [ $# -gt 0 ]; do
     case "$1" in

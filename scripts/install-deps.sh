@@ -22,10 +22,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${SWIFTQUANT_SKIP_MODELS:-0}" != "1" ]; then
-    # Into the shared assets when they are beside the repository; else our own fetch, into the cache.
-    if [ -f "$SHARED/models/get-smollm2.sh" ]; then
-        bash "$SHARED/models/get-smollm2.sh" >&2
-    else
+    # Already beside the repository in the shared assets (read-only there), or fetched by our own
+    # script into the user cache (idempotent: a complete copy is left alone).
+    if [ ! -f "$SHARED/models/smollm2-135m/model.safetensors" ]; then
         bash "$ROOT/scripts/get-smollm2.sh" >/dev/null
     fi
 fi

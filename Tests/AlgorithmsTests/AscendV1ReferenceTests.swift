@@ -1,4 +1,5 @@
 import Foundation
+import TestAssets
 import Testing
 import Algorithms
 import Formats
@@ -14,14 +15,16 @@ import Tensors
 /// the same modelslim_v1 recipes: the same files, tensor names, dtypes, shapes and description
 /// entries; int8 weights and float tensors bit-identical; the W8A8 relations exact in our file;
 /// input scales identical for layer 0's first Linear and within 1 % everywhere.
-@Suite struct AscendV1ReferenceTests {
-    static let shared: URL = {
-        if let env = ProcessInfo.processInfo.environment["SWIFTQUANT_SHARED"], !env.isEmpty { return URL(fileURLWithPath: env) }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }()
-    static let ascend = shared.appendingPathComponent("reference/ascend")
-    static let stories = shared.appendingPathComponent("models/stories260K")
+///
+/// Those outputs were made from llama2.c's stories260K, and both exist only in the optional shared
+/// assets (`SWIFTQUANT_SHARED` or ../shared): neither can be fetched from a package registry nor
+/// regenerated without msModelSlim and an NPU toolchain, so the suite runs only where they are.
+@Suite(.enabled(if: TestAssets.hasShared("models/stories260K/model.safetensors", "reference/ascend/v1_stories_w8a16",
+                                         "reference/ascend/v1_stories_w8a8_static"),
+                "needs stories260K and msModelSlim's real outputs from the shared assets"))
+struct AscendV1ReferenceTests {
+    static let ascend = TestAssets.sharedRoot.appendingPathComponent("reference/ascend")
+    static let stories = TestAssets.sharedRoot.appendingPathComponent("models/stories260K")
 
     /// Runs a modelslim_v1 recipe as `swiftquant quantize --recipe` does, into a new temporary folder.
     static func quantize(recipe name: String, model: URL) throws -> URL {

@@ -4,8 +4,7 @@ import Testing
 /// `--algorithm gptq` and GPTQ recipes through the executable.
 @Suite("quantize with calibrated algorithms")
 struct AlgorithmCLITests {
-    static var stories: String { CLIRunner.shared.appendingPathComponent("models/stories260K").path }
-    static var wiki: String { CLIRunner.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw").path }
+    static var wiki: String { CLIRunner.wiki }
     static let gptqArguments = ["--scheme", "W4A16", "--group-size", "64", "--algorithm", "gptq",
                                 "--ignore", "lm_head", "--ignore", "re:.*down_proj$",
                                 "--samples", "16", "--seqlen", "128", "--dataset-start", "half"]
@@ -16,7 +15,7 @@ struct AlgorithmCLITests {
         var outputs: [Data] = []
         for (index, threads) in ["1", "2", "3", "2"].enumerated() {
             let out = folder.appendingPathComponent("out\(index)").path
-            let result = try CLIRunner.run(["quantize", "--model", Self.stories, "--dataset", Self.wiki, "--output", out] + Self.gptqArguments,
+            let result = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--dataset", Self.wiki, "--output", out] + Self.gptqArguments,
                                            environment: ["SWIFTQUANT_THREADS": threads])
             #expect(result.status == 0, "\(result.stderr)")
             outputs.append(try Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("model.safetensors")))
@@ -32,16 +31,16 @@ struct AlgorithmCLITests {
         let folder = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let viaFlag = folder.appendingPathComponent("flag").path
-        #expect(try CLIRunner.run(["quantize", "--model", Self.stories, "--dataset", Self.wiki, "--output", viaFlag] + Self.gptqArguments).status == 0)
+        #expect(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--dataset", Self.wiki, "--output", viaFlag] + Self.gptqArguments).status == 0)
         // The recipe SwiftQuant saved beside the output reproduces it.
         let recipe = folder.appendingPathComponent("recipe.yaml")
         try FileManager.default.copyItem(at: URL(fileURLWithPath: viaFlag).appendingPathComponent("recipe.yaml"), to: recipe)
         let viaRecipe = folder.appendingPathComponent("recipe-out").path
-        let run = try CLIRunner.run(["quantize", "--model", Self.stories, "--recipe", recipe.path, "--dataset", Self.wiki,
+        let run = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--recipe", recipe.path, "--dataset", Self.wiki,
                                      "--samples", "16", "--seqlen", "128", "--dataset-start", "half", "--output", viaRecipe])
         #expect(run.status == 0, "\(run.stderr)")
         let rtn = folder.appendingPathComponent("rtn").path
-        #expect(try CLIRunner.run(["quantize", "--model", Self.stories, "--scheme", "W4A16", "--group-size", "64",
+        #expect(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--scheme", "W4A16", "--group-size", "64",
                                    "--ignore", "lm_head", "--ignore", "re:.*down_proj$", "--output", rtn]).status == 0)
         let weights = { (path: String) in try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent("model.safetensors")) }
         #expect(try weights(viaFlag) == weights(viaRecipe))
@@ -52,7 +51,7 @@ struct AlgorithmCLITests {
         let folder = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("out").path
-        let base = ["quantize", "--model", Self.stories, "--output", out, "--scheme", "W4A16", "--group-size", "64",
+        let base = ["quantize", "--model", CLIRunner.testModel, "--output", out, "--scheme", "W4A16", "--group-size", "64",
                     "--ignore", "lm_head", "--ignore", "re:.*down_proj$"]
         expectCleanFailure(try CLIRunner.run(base + ["--algorithm", "gptq"]), mentioning: ["GPTQModifier needs calibration data"])
         expectCleanFailure(try CLIRunner.run(base + ["--algorithm", "sparsegpt"]), mentioning: ["--algorithm"])
@@ -63,7 +62,7 @@ struct AlgorithmCLITests {
                            mentioning: ["--actorder must be static, weight or none"])
         let recipe = folder.appendingPathComponent("r.yaml")
         try "s_stage:\n  s_modifiers:\n    GPTQModifier:\n      scheme: W4A16\n      percdamp: 0.1\n".write(to: recipe, atomically: true, encoding: .utf8)
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", out, "--recipe", recipe.path, "--dataset", Self.wiki]),
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out, "--recipe", recipe.path, "--dataset", Self.wiki]),
                            mentioning: ["percdamp"])
         #expect(!FileManager.default.fileExists(atPath: out))
     }
@@ -76,7 +75,7 @@ struct SmoothQuantCLITests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("sq").path
         let common = ["--samples", "16", "--seqlen", "128", "--dataset-start", "half", "--dataset", AlgorithmCLITests.wiki]
-        let run = try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--scheme", "W8A8", "--algorithm", "smoothquant+gptq",
+        let run = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--scheme", "W8A8", "--algorithm", "smoothquant+gptq",
                                      "--smoothing-strength", "0.8", "--output", out] + common)
         #expect(run.status == 0, "\(run.stderr)")
         let recipe = try String(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("recipe.yaml"), encoding: .utf8)
@@ -84,12 +83,12 @@ struct SmoothQuantCLITests {
         let again = folder.appendingPathComponent("again").path
         let recipeFile = folder.appendingPathComponent("r.yaml")
         try recipe.write(to: recipeFile, atomically: true, encoding: .utf8)
-        #expect(try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--recipe", recipeFile.path, "--output", again] + common).status == 0)
+        #expect(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--recipe", recipeFile.path, "--output", again] + common).status == 0)
         let weights = { (path: String) in try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent("model.safetensors")) }
         #expect(try weights(out) == weights(again))
         // Smoothing changed the norms that are written in float.
         let gptqOnly = folder.appendingPathComponent("gptq").path
-        #expect(try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--scheme", "W8A8", "--algorithm", "gptq",
+        #expect(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--scheme", "W8A8", "--algorithm", "gptq",
                                    "--output", gptqOnly] + common).status == 0)
         #expect(try weights(out) != weights(gptqOnly))
     }
@@ -104,7 +103,7 @@ struct SmoothQuantCLITests {
                 .write(to: file, atomically: true, encoding: .utf8)
             return file.path
         }
-        let common = ["quantize", "--model", AlgorithmCLITests.stories, "--output", out, "--dataset", AlgorithmCLITests.wiki,
+        let common = ["quantize", "--model", CLIRunner.testModel, "--output", out, "--dataset", AlgorithmCLITests.wiki,
                       "--samples", "4", "--seqlen", "32"]
         expectCleanFailure(try CLIRunner.run(common + ["--recipe", try recipe("      mappings:\n        - [['re:.*q_proj'], 're:.*pre_feedforward_layernorm']\n")]),
                            mentioning: ["mapping smooth layer 're:.*pre_feedforward_layernorm' names no module"])
@@ -129,20 +128,20 @@ struct AWQCLITests {
         let folder = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("awq").path
-        let run = try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--algorithm", "awq", "--awq-clip", "--output", out] + Self.common)
+        let run = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--algorithm", "awq", "--awq-clip", "--output", out] + Self.common)
         #expect(run.status == 0, "\(run.stderr)")
         let recipe = try String(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("recipe.yaml"), encoding: .utf8)
         #expect(recipe.contains("AWQModifier:\n      duo_scaling: true\n      n_grid: 20\n      apply_clip: true"))
         let recipeFile = folder.appendingPathComponent("r.yaml")
         try recipe.write(to: recipeFile, atomically: true, encoding: .utf8)
         let again = folder.appendingPathComponent("again").path
-        let rerun = try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--recipe", recipeFile.path, "--output", again,
+        let rerun = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--recipe", recipeFile.path, "--output", again,
                                        "--samples", "8", "--seqlen", "64", "--dataset-start", "half", "--dataset", AlgorithmCLITests.wiki])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         let weights = { (path: String) in try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent("model.safetensors")) }
         #expect(try weights(out) == weights(again))
         let rtn = folder.appendingPathComponent("rtn").path
-        #expect(try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--output", rtn] + Self.common).status == 0)
+        #expect(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", rtn] + Self.common).status == 0)
         #expect(try weights(out) != weights(rtn))
     }
 
@@ -156,7 +155,7 @@ struct AWQCLITests {
                 .write(to: file, atomically: true, encoding: .utf8)
             return file.path
         }
-        let base = ["quantize", "--model", AlgorithmCLITests.stories, "--output", out, "--dataset", AlgorithmCLITests.wiki,
+        let base = ["quantize", "--model", CLIRunner.testModel, "--output", out, "--dataset", AlgorithmCLITests.wiki,
                     "--samples", "4", "--seqlen", "32"]
         expectCleanFailure(try CLIRunner.run(base + ["--recipe", try recipe("      mappings:\n        - smooth_layer: re:.*pre_feedforward_layernorm\n          balance_layers: ['re:.*q_proj']\n")]),
                            mentioning: ["AWQModifier.mappings: mapping smooth layer 're:.*pre_feedforward_layernorm' names no module"])
@@ -166,7 +165,7 @@ struct AWQCLITests {
         expectCleanFailure(try CLIRunner.run(base + ["--scheme", "W8A16", "--n-grid", "10"]), mentioning: ["--n-grid applies to --algorithm awq"])
         expectCleanFailure(try CLIRunner.run(base + ["--scheme", "W8A16", "--algorithm", "awq", "--duo-scaling", "maybe"]),
                            mentioning: ["--duo-scaling must be true, false or both"])
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", AlgorithmCLITests.stories, "--output", out, "--scheme", "W8A8", "--algorithm", "awq"]),
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out, "--scheme", "W8A8", "--algorithm", "awq"]),
                            mentioning: ["AWQModifier needs calibration data"])
         #expect(!FileManager.default.fileExists(atPath: out))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasSuffix(".yaml") }

@@ -3,11 +3,11 @@ import Testing
 
 /// msModelSlim's default recipes (Tests/Fixtures/recipes/modelslim, unchanged copies of
 /// `lab_practice/default/default-w8a8.yaml` and `default-w8a16.yaml`) and the anti-outlier methods,
-/// run through `swiftquant quantize` on stories260K.
+/// run through `swiftquant quantize` on the test model.
 @Suite("CLI: msModelSlim default recipes and anti-outlier methods")
 struct AntiOutlierCLITests {
     static let fixtures = CLIRunner.packageRoot.appendingPathComponent("Tests/Fixtures/recipes/modelslim")
-    static let data = CLIRunner.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw").path
+    static let data = CLIRunner.wiki
 
     /// The description's value per tensor of an AscendV1 output.
     static func description(_ out: URL) throws -> [String: String] {
@@ -21,7 +21,7 @@ struct AntiOutlierCLITests {
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
-        let result = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path,
+        let result = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out.path,
                                         "--recipe", Self.fixtures.appendingPathComponent("\(name).yaml").path,
                                         "--dataset", Self.data, "--samples", "4", "--seqlen", "64", "--dataset-start", "half"])
         #expect(result.status == 0, "\(name): \(result.errorLine)")
@@ -49,10 +49,10 @@ struct AntiOutlierCLITests {
     @Test func iterSmoothChangesTheNorms() throws {
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let source = URL(fileURLWithPath: QuantizeErrorTests.stories)
+        let source = URL(fileURLWithPath: CLIRunner.testModel)
         for name in ["default-w8a8", "default-w8a16"] {
             let out = dir.appendingPathComponent(name)
-            let result = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path,
+            let result = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out.path,
                                             "--recipe", Self.fixtures.appendingPathComponent("\(name).yaml").path,
                                             "--dataset", Self.data, "--samples", "4", "--seqlen", "64"])
             #expect(result.status == 0, "\(name): \(result.errorLine)")
@@ -82,7 +82,7 @@ struct AntiOutlierCLITests {
 
             """.write(to: recipe, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out")
-        let result = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path, "--recipe", recipe.path,
+        let result = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out.path, "--recipe", recipe.path,
                                         "--anti-method", method, "--dataset", Self.data, "--samples", "4", "--seqlen", "64"])
         #expect(result.status == 0, "\(method): \(result.errorLine)")
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("config.json").path))
@@ -96,7 +96,7 @@ struct AntiOutlierCLITests {
         for (method, fragment) in [("m5", "anti-outlier method m5 (CBQ) is not supported yet (supported: m1 (SmoothQuant), m2 (Outlier Suppression+), m3 (AWQ), m4 (iter_smooth))"),
                                    ("x1", "unknown anti-outlier method 'x1' (known: m1 (SmoothQuant)"),
                                    ("m4", "smooths activations for W8A8; for a weight-only scheme use m3 (AWQ)")] {
-            let result = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path, "--recipe", w8a16,
+            let result = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out.path, "--recipe", w8a16,
                                             "--anti-method", method, "--dataset", Self.data, "--samples", "4", "--seqlen", "64"])
             #expect(result.status == 1)
             #expect(result.errorLine.contains(fragment), "\(result.errorLine)")
@@ -130,14 +130,14 @@ struct AntiOutlierCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let smoothing = "{type: iter_smooth, symmetric: false}"
         let refused = dir.appendingPathComponent("refused")
-        let result = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", refused.path,
+        let result = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", refused.path,
                                         "--recipe", try Self.recipe(smoothing, saver: "compressed_tensors", in: dir).path,
                                         "--dataset", Self.data, "--samples", "4", "--seqlen", "64"])
         #expect(result.status == 1)
         #expect(result.errorLine.contains("iter_smooth with 'symmetric' false shifts activations into norm biases"), "\(result.errorLine)")
         #expect(!FileManager.default.fileExists(atPath: refused.path))
         let out = dir.appendingPathComponent("ascend")
-        let ran = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path,
+        let ran = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out.path,
                                      "--recipe", try Self.recipe(smoothing, saver: "ascendv1_saver", in: dir).path,
                                      "--dataset", Self.data, "--samples", "4", "--seqlen", "64"])
         #expect(ran.status == 0, "\(ran.errorLine)")
@@ -155,7 +155,7 @@ struct AntiOutlierCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         for saver in ["ascendv1_saver", "compressed_tensors"] {
             let out = dir.appendingPathComponent(saver)
-            let result = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path,
+            let result = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out.path,
                                             "--recipe", try Self.recipe("{type: smooth_quant}", saver: saver, in: dir).path,
                                             "--dataset", Self.data, "--samples", "4", "--seqlen", "64"])
             #expect(result.status == 0, "\(saver): \(result.errorLine)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestAssets
 import Testing
 
 /// Runs the built `swiftquant` executable and captures its exit status and output.
@@ -14,12 +15,10 @@ struct CLIRunner {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static let shared: URL = {
-        if let env = ProcessInfo.processInfo.environment["SWIFTQUANT_SHARED"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }()
+    /// The test model (wiki260K), the corpus and the 16-text calibration file, as command-line paths.
+    static var testModel: String { TestAssets.testModel.path }
+    static var wiki: String { TestAssets.wikiText.path }
+    static var calibration: String { TestAssets.fixture("recipes/ascend-runs/calib_stories.jsonl").path }
 
     /// The executable next to the test bundle (swift build --build-tests builds it).
     static func executable() throws -> URL {
@@ -64,10 +63,10 @@ struct CLIRunner {
         return url
     }
 
-    /// A copy of stories260K that a test may corrupt.
-    static func copyOfStories() throws -> URL {
+    /// A copy of the test model that a test may corrupt.
+    static func copyOfTestModel() throws -> URL {
         let dir = try temporaryDirectory().appendingPathComponent("model")
-        try FileManager.default.copyItem(at: shared.appendingPathComponent("models/stories260K"), to: dir)
+        try FileManager.default.copyItem(at: TestAssets.testModel, to: dir)
         for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir.appendingPathComponent(name).path)
         }

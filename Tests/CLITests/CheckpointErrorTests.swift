@@ -1,4 +1,5 @@
 import Foundation
+import TestAssets
 import Testing
 
 /// Bad checkpoints through the CLI: a one-line error and a non-zero exit, never a crash.
@@ -12,7 +13,7 @@ struct CheckpointErrorTests {
     }
 
     @Test func malformedConfigAndUnsupportedModelType() throws {
-        let model = try CLIRunner.copyOfStories()
+        let model = try CLIRunner.copyOfTestModel()
         let config = model.appendingPathComponent("config.json")
         try Data("{\"model_type\": ".utf8).write(to: config)
         expectCleanFailure(try CLIRunner.run(["inspect", model.path]), mentioning: ["config.json is not valid JSON"])
@@ -22,7 +23,7 @@ struct CheckpointErrorTests {
     }
 
     @Test func corruptSafetensors() throws {
-        let model = try CLIRunner.copyOfStories()
+        let model = try CLIRunner.copyOfTestModel()
         let weights = model.appendingPathComponent("model.safetensors")
         let original = try Data(contentsOf: weights)
         let headerLength = Int(original.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
@@ -53,7 +54,7 @@ struct CheckpointErrorTests {
     }
 
     @Test func tokenizerWithUnknownComponent() throws {
-        let model = try CLIRunner.copyOfStories()
+        let model = try CLIRunner.copyOfTestModel()
         let url = model.appendingPathComponent("tokenizer.json")
         var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         json["pre_tokenizer"] = ["type": "BertPreTokenizer"]
@@ -82,13 +83,13 @@ struct CheckpointErrorTests {
         let isGGUF = files.contains { $0.hasSuffix(".gguf") }
         if !isGGUF {
             for name in ["config.json", "tokenizer.json"] {
-                try FileManager.default.copyItem(at: CLIRunner.shared.appendingPathComponent("models/stories260K/\(name)"),
+                try FileManager.default.copyItem(at: TestAssets.testModel.appendingPathComponent(name),
                                                  to: model.appendingPathComponent(name))
             }
         }
         for name in files { try Data("not really weights".utf8).write(to: model.appendingPathComponent(name)) }
         let output = root.appendingPathComponent("out")
-        let data = CLIRunner.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw").path
+        let data = CLIRunner.wiki
         for arguments in [["inspect", model.path],
                           ["eval", "--model", model.path, "--data", data],
                           ["quantize", "--model", model.path, "--output", output.path, "--scheme", "W4A16"]] {
@@ -109,7 +110,7 @@ struct CheckpointErrorTests {
 
     /// Safetensors beside a pickle or a GGUF (transformers folders often ship both): read as usual.
     @Test func safetensorsBesidePicklesAreRead() throws {
-        let model = try CLIRunner.copyOfStories()
+        let model = try CLIRunner.copyOfTestModel()
         defer { try? FileManager.default.removeItem(at: model.deletingLastPathComponent()) }
         for name in ["pytorch_model.bin", "model.pt", "model-Q8_0.gguf"] {
             try Data("not really weights".utf8).write(to: model.appendingPathComponent(name))

@@ -1,4 +1,5 @@
 import Foundation
+import TestAssets
 import Testing
 
 /// `--model ORG/NAME[@REVISION]`: every subcommand that takes a model resolves a Hub id through the
@@ -9,7 +10,7 @@ struct HubCLITests {
     static let commit = "89abcdef0123456789abcdef0123456789abcdef"
 
     /// A cache for `org/tiny-stories` in the layout huggingface_hub writes (refs/main, snapshot
-    /// links into blobs named by their etag), holding stories260K's files.
+    /// links into blobs named by their etag), holding the test model's files.
     static func makeCache(in home: URL) throws {
         let repo = home.appendingPathComponent("hub/models--org--tiny-stories")
         let snapshot = repo.appendingPathComponent("snapshots/\(commit)")
@@ -17,7 +18,7 @@ struct HubCLITests {
         try FileManager.default.createDirectory(at: repo.appendingPathComponent("blobs"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: repo.appendingPathComponent("refs"), withIntermediateDirectories: true)
         try Data(commit.utf8).write(to: repo.appendingPathComponent("refs/main"))
-        let stories = CLIRunner.shared.appendingPathComponent("models/stories260K")
+        let stories = TestAssets.testModel
         for (index, name) in ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"].enumerated() {
             let etag = String(format: "%040x", index + 1)
             try FileManager.default.copyItem(at: stories.appendingPathComponent(name), to: repo.appendingPathComponent("blobs/\(etag)"))
@@ -35,7 +36,7 @@ struct HubCLITests {
         let environment = ["HF_HUB_OFFLINE": "1", "HF_HOME": home.path, "HF_HUB_CACHE": "", "HF_ENDPOINT": "http://127.0.0.1:9"]
         let byID = try CLIRunner.run(["eval", "--model", "org/tiny-stories"] + arguments, environment: environment)
         #expect(byID.status == 0, "\(byID.stderr)")
-        let byPath = try CLIRunner.run(["eval", "--model", CLIRunner.shared.appendingPathComponent("models/stories260K").path] + arguments)
+        let byPath = try CLIRunner.run(["eval", "--model", CLIRunner.testModel] + arguments)
         #expect(byPath.status == 0, "\(byPath.stderr)")
         #expect(Self.ppl(byID.stdout) != nil && Self.ppl(byID.stdout) == Self.ppl(byPath.stdout))
         // By commit hash too.

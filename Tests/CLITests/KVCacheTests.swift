@@ -5,8 +5,8 @@ import Testing
 /// v_scale) and msModelSlim's dynamic_cache (AscendV1 C8), written, refused where a format cannot
 /// hold them, and simulated by the evaluation.
 @Suite struct KVCacheTests {
-    static var calibration: String { CLIRunner.shared.appendingPathComponent("reference/ascend/calib_stories.jsonl").path }
-    static var wiki: String { CLIRunner.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw").path }
+    static var calibration: String { CLIRunner.calibration }
+    static var wiki: String { CLIRunner.wiki }
 
     static func fp8Recipe(kv: Bool) -> String {
         """
@@ -60,7 +60,7 @@ import Testing
 
     func quantize(_ recipe: String, in dir: URL, name: String, extra: [String] = []) throws -> URL {
         let out = dir.appendingPathComponent(name)
-        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories,
+        let r = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel,
                                    "--recipe", try RecipeFieldTests.write(recipe, name + ".yaml", in: dir).path,
                                    "--dataset", Self.calibration, "--output", out.path] + extra)
         #expect(r.status == 0, "\(r.stderr)")
@@ -102,7 +102,7 @@ import Testing
                 for name in ["kv_cache_scale", "kv_cache_offset"] {
                     let full = "model.layers.\(layer).self_attn.\(projection).\(name)"
                     #expect(description[full] as? String == "C8", "\(full) not described C8")
-                    // stories260K: 4 KV heads × head_dim 8.
+                    // The test model: 4 KV heads × head_dim 8.
                     #expect(tensors[full]?.dtype == "F32" && tensors[full]?.shape == [32], "\(full): \(String(describing: tensors[full]))")
                 }
             }
@@ -128,7 +128,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("never")
         func run(_ recipe: String, _ name: String) throws -> CLIRunner.Result {
-            try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--recipe",
+            try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--recipe",
                                try RecipeFieldTests.write(recipe, name, in: dir).path, "--dataset", Self.calibration, "--output", out.path])
         }
         expectCleanFailure(try run(Self.modelSlimRecipe(dynamicCache: true, saves: ["compressed_tensors"]), "c8-ct.yaml"),

@@ -1,24 +1,25 @@
 import Foundation
+import TestAssets
 import Testing
 
 /// `quantize --disable-level / --disable-threshold`: the chosen Linears stay float and the report
 /// lists every quantized Linear's score.
 @Suite struct LayerFallbackCLITests {
-    static var recipe: String { CLIRunner.shared.appendingPathComponent("reference/ascend/v1_stories_w8a8_static.config.yaml").path }
+    static var recipe: String { TestAssets.fixture("recipes/ascend-runs/v1_stories_w8a8_static.config.yaml").path }
 
     @Test(arguments: ["range-std", "sensitivity"])
     func chosenLinearsAreFloat(method: String) throws {
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
-        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--recipe", Self.recipe,
+        let r = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--recipe", Self.recipe,
                                    "--dataset", KVCacheTests.calibration, "--output", out.path,
                                    "--disable-level", "L2", "--fallback-method", method])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("layer fallback (\(method), disable_level L2)"), "\(r.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("layer_fallback.json"))) as? [String: Any] ?? [:]
         let linears = report["linears"] as? [[String: Any]] ?? []
-        // stories260K: 5 layers × 7 quantized Linears, every one scored.
+        // The test model: 5 layers × 7 quantized Linears, every one scored.
         #expect(linears.count == 35)
         #expect(linears.allSatisfy { ($0["score"] as? Double).map { $0.isFinite && $0 >= 0 } ?? false })
         let kept = report["kept_in_float"] as? [String] ?? []
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func badFallbackFlagsAreOneLine() throws {
-        let base = ["quantize", "--model", QuantizeErrorTests.stories, "--recipe", Self.recipe, "--dataset", KVCacheTests.calibration,
+        let base = ["quantize", "--model", CLIRunner.testModel, "--recipe", Self.recipe, "--dataset", KVCacheTests.calibration,
                     "--output", "/tmp/never-written-\(UUID().uuidString)"]
         expectCleanFailure(try CLIRunner.run(base + ["--disable-level", "X5"]), mentioning: ["--disable-level must be Lk or k"])
         expectCleanFailure(try CLIRunner.run(base + ["--disable-level", "L1", "--disable-threshold", "2"]),

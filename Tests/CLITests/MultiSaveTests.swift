@@ -4,7 +4,7 @@ import Testing
 /// One calibration, several `save:` targets (msModelSlim writes both into one folder).
 @Suite struct MultiSaveTests {
     static func recipe(in dir: URL) throws -> URL {
-        let calib = CLIRunner.shared.appendingPathComponent("reference/ascend/calib_stories.jsonl").path
+        let calib = CLIRunner.calibration
         let text = """
         apiversion: modelslim_v1
         spec:
@@ -27,7 +27,7 @@ import Testing
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
-        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories,
+        let r = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel,
                                    "--recipe", try Self.recipe(in: dir).path, "--output", out.path])
         #expect(r.status == 0, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
@@ -46,7 +46,7 @@ import Testing
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
-        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories,
+        let r = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel,
                                    "--recipe", try Self.recipe(in: dir).path, "--output", out.path, "--save-layout", "separate"])
         #expect(r.status == 0, "\(r.stderr)")
         let ascend = Set(try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("ascendv1_saver").path))
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func badLayoutIsOneLine() throws {
-        let r = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories,
+        let r = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel,
                                    "--scheme", "W8A16", "--output", "/tmp/never-written-\(UUID().uuidString)", "--save-layout", "nested"])
         expectCleanFailure(r, mentioning: ["--save-layout", "shared", "separate"])
     }

@@ -6,8 +6,7 @@ import Testing
 /// result or a one-line error, never a trap, a signal or a hang.
 @Suite("CLI: numeric flags never crash")
 struct NumericFlagFuzzTests {
-    static var stories: String { CLIRunner.shared.appendingPathComponent("models/stories260K").path }
-    static var wiki: String { CLIRunner.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw").path }
+    static var wiki: String { CLIRunner.wiki }
 
     static let edgeValues = ["0", "-1", "1", "2", "-0", "7", "64", "513", "1048577", "-9223372036854775808",
                              "9223372036854775807", "9223372036854775808", "-9223372036854775809",
@@ -15,16 +14,16 @@ struct NumericFlagFuzzTests {
 
     /// (arguments before the flag, the flag, whether random large valid values are cheap to run)
     static func targets(output: String) -> [([String], String, Bool)] {
-        let quantize = ["quantize", "--model", stories, "--output", output, "--scheme", "W8A8_STATIC", "--dataset", wiki]
+        let quantize = ["quantize", "--model", CLIRunner.testModel, "--output", output, "--scheme", "W8A8_STATIC", "--dataset", wiki]
         return [
             (quantize, "--samples", true), (quantize, "--seqlen", true), (quantize, "--dataset-start", true),
             (quantize, "--part-file-size", true),
-            (["quantize", "--model", stories, "--output", output, "--scheme", "W4A16"], "--group-size", true),
+            (["quantize", "--model", CLIRunner.testModel, "--output", output, "--scheme", "W4A16"], "--group-size", true),
             (quantize + ["--eval-data", wiki, "--eval-tokens", "1024"], "--eval-ctx", true),
             (quantize + ["--eval-data", wiki], "--eval-tokens", true),
-            (["eval", "--model", stories, "--data", wiki, "--tokens", "1024"], "--ctx", true),
-            (["eval", "--model", stories, "--data", wiki], "--tokens", true),
-            (["generate", "--model", stories, "--prompt", "Once"], "--max-tokens", true),
+            (["eval", "--model", CLIRunner.testModel, "--data", wiki, "--tokens", "1024"], "--ctx", true),
+            (["eval", "--model", CLIRunner.testModel, "--data", wiki], "--tokens", true),
+            (["generate", "--model", CLIRunner.testModel, "--prompt", "Once"], "--max-tokens", true),
             (["bench", "sgemm", "--repeats", "1"], "--m", false), (["bench", "sgemm", "--repeats", "1"], "--threads", false),
             (["bench", "sgemm", "--m", "8", "--n", "8", "--k", "8"], "--repeats", false),
             (["bench", "bf16-linear", "--repeats", "1", "--n", "16", "--k", "16"], "--m", false),

@@ -1,4 +1,5 @@
 import Foundation
+import TestAssets
 import Testing
 
 /// Drives `swiftquant quantize` through generated combinations of output paths (the model itself,
@@ -63,7 +64,7 @@ struct OutputSafetyPropertyTests {
         try fm.createDirectory(at: box.home, withIntermediateDirectories: true)
         try Data("the user's own notes".utf8).write(to: box.home.appendingPathComponent("notes.txt"))
         let model = box.work.appendingPathComponent("model")
-        try fm.copyItem(at: CLIRunner.shared.appendingPathComponent("models/stories260K"), to: model)
+        try fm.copyItem(at: TestAssets.testModel, to: model)
         for name in try fm.contentsOfDirectory(atPath: model.path) {
             try? fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: model.appendingPathComponent(name).path)
         }

@@ -5,7 +5,6 @@ import Testing
 /// where a flag and a recipe both set it) or refused by name.
 @Suite("CLI: recipe fields and flags are honoured or refused")
 struct RecipeFieldTests {
-    static var stories: String { QuantizeErrorTests.stories }
 
     static func write(_ text: String, _ name: String, in dir: URL) throws -> URL {
         let url = dir.appendingPathComponent(name)
@@ -33,7 +32,7 @@ struct RecipeFieldTests {
         let records = (0..<5).map { #"{"inputs_pretokenized": "Once upon a time there was a little girl number \#($0)."}"# }
         _ = try Self.write(records.joined(separator: "\n") + "\n", "calib.jsonl", in: dir)
         let out = dir.appendingPathComponent("out").path
-        let ok = try CLIRunner.run(["quantize", "--model", Self.stories, "--output", out, "--recipe", recipe.path, "--samples", "5",
+        let ok = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out, "--recipe", recipe.path, "--samples", "5",
                                     "--part-file-size", "1"])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stderr.contains("calibrating on the recipe's spec.dataset"), "\(ok.stderr)")
@@ -42,7 +41,7 @@ struct RecipeFieldTests {
         // Missing next to the recipe and in the working directory: the field is named.
         let elsewhere = try CLIRunner.temporaryDirectory()
         let moved = try Self.write(Self.staticSlim, "w8a8.yaml", in: elsewhere)
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", elsewhere.appendingPathComponent("o").path,
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", elsewhere.appendingPathComponent("o").path,
                                               "--recipe", moved.path]),
                            mentioning: ["spec.dataset 'calib.jsonl' was found neither beside the recipe nor in the working directory"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path) == ["w8a8.yaml"])
@@ -51,15 +50,15 @@ struct RecipeFieldTests {
     @Test func targetsThatMatchNothingAndIgnoresThatMatchNothing() throws {
         let dir = try CLIRunner.temporaryDirectory()
         let typo = try Self.write(quantizationRecipe("config_groups:\n  g:\n    targets: ['re:.*qproj$']\n    weights: {num_bits: 8}"), "typo.yaml", in: dir)
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o").path,
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", dir.appendingPathComponent("o").path,
                                               "--recipe", typo.path]),
                            mentioning: ["target 're:.*qproj$' matches no module of the model (nearest:", "q_proj"])
         let embedding = try Self.write(quantizationRecipe("config_groups:\n  e:\n    targets: [Embedding]\n    weights: {num_bits: 8}\nignore: [lm_head]"), "emb.yaml", in: dir)
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o").path,
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", dir.appendingPathComponent("o").path,
                                               "--recipe", embedding.path]),
                            mentioning: ["'Embedding' selects model.embed_tokens (Embedding): quantizing embeddings is not supported yet"])
         let foreign = try Self.write(quantizationRecipe("scheme: W8A8\nignore: [lm_head, 're:.*vision_tower.*']"), "ignore.yaml", in: dir)
-        let ok = try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("ok").path,
+        let ok = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", dir.appendingPathComponent("ok").path,
                                     "--recipe", foreign.path])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stderr.contains("warning: ignore entry 're:.*vision_tower.*' matches no module of this model"), "\(ok.stderr)")
@@ -68,12 +67,12 @@ struct RecipeFieldTests {
     @Test func kvCacheAndSecondSaveTargetAreRefusedByName() throws {
         let dir = try CLIRunner.temporaryDirectory()
         let kv = try Self.write(quantizationRecipe("scheme: W8A8\nignore: [lm_head]\nkv_cache_scheme: {num_bits: 8, type: int, strategy: channel, symmetric: true}"), "kv.yaml", in: dir)
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o").path,
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", dir.appendingPathComponent("o").path,
                                               "--recipe", kv.path]),
                            mentioning: ["kv_cache_scheme' (this KV-cache scheme", "is not supported yet"])
         let twoSaves = Self.staticSlim.replacingOccurrences(of: "      part_file_size: 4", with: "      part_file_size: 4\n    - type: compressed_tensors")
         let saves = try Self.write(twoSaves, "saves.yaml", in: dir)
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o").path,
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", dir.appendingPathComponent("o").path,
                                               "--recipe", saves.path]),
                            mentioning: ["'spec.save[1].type' compressed_tensors is listed twice"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["kv.yaml", "saves.yaml"])
@@ -81,12 +80,12 @@ struct RecipeFieldTests {
 
     @Test func seqlenBeyondTheModelAndJsonlRecords() throws {
         let dir = try CLIRunner.temporaryDirectory()
-        let data = CLIRunner.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw").path
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o").path,
+        let data = CLIRunner.wiki
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", dir.appendingPathComponent("o").path,
                                               "--scheme", "W8A8_STATIC", "--dataset", data, "--seqlen", "1000"]),
                            mentioning: ["--seqlen 1000 exceeds the model's max_position_embeddings 512"])
         let records = try Self.write((0..<3).map { #"{"text": "Tom had a red ball \#($0)."}"# }.joined(separator: "\n"), "r.jsonl", in: dir)
-        let ok = try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("out").path,
+        let ok = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", dir.appendingPathComponent("out").path,
                                     "--scheme", "W8A8_STATIC", "--dataset", records.path, "--samples", "3", "--json"])
         #expect(ok.status == 0, "\(ok.stderr)")
         let summary = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any]
@@ -95,12 +94,12 @@ struct RecipeFieldTests {
         #expect((calibration?["tokens"] as? Int ?? 0) < 3 * 20, "short records stay short: \(ok.stdout)")
         #expect(summary?["quantized"] as? Int == 35)
         // Without --samples a record file gives every record (as msModelSlim does); more than it holds is refused.
-        let all = try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("all").path,
+        let all = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", dir.appendingPathComponent("all").path,
                                      "--scheme", "W8A8_STATIC", "--dataset", records.path, "--json"])
         #expect(all.status == 0, "\(all.stderr)")
         let allSummary = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any]
         #expect((allSummary?["calibration"] as? [String: Any])?["samples"] as? Int == 3)
-        expectCleanFailure(try CLIRunner.run(["quantize", "--model", Self.stories, "--output", dir.appendingPathComponent("o2").path,
+        expectCleanFailure(try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", dir.appendingPathComponent("o2").path,
                                               "--scheme", "W8A8_STATIC", "--dataset", records.path, "--samples", "64"]),
                            mentioning: ["3 record(s); --samples 64 needs 64"])
     }

@@ -3,7 +3,7 @@ import Testing
 
 /// Every real recipe file of Tests/Fixtures/recipes (copied from llm-compressor's and msModelSlim's
 /// public repositories; SOURCES.md names each one's origin) run through `swiftquant quantize` on
-/// stories260K: each must either produce an output whose quantization_config has the recipe's
+/// the test model: each must either produce an output whose quantization_config has the recipe's
 /// config groups, or exit non-zero with one line naming a field of the recipe that it refuses.
 /// Nothing may be dropped silently.
 @Suite("CLI: sweep over real recipe files")
@@ -47,13 +47,13 @@ struct RecipeSweepTests {
         #expect(files.count >= 40, "the sweep needs the collected recipe files (found \(files.count))")
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let data = CLIRunner.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw").path
+        let data = CLIRunner.wiki
         var outcomes: [(String, Outcome)] = []
         var reasons: [String: Int] = [:]
         for (index, file) in files.enumerated() {
             let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
             let out = dir.appendingPathComponent("out\(index)")
-            let result = try CLIRunner.run(["quantize", "--model", QuantizeErrorTests.stories, "--output", out.path,
+            let result = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", out.path,
                                             "--recipe", file.path, "--dataset", data, "--samples", "4", "--seqlen", "64"])
             let name = file.lastPathComponent
             #expect(result.status < 128, "\(name): terminated by a signal (\(result.status))")

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import TestAssets
 import Testing
 
 /// parse → write → parse gives an equal value in every layout; numbers stay exact and member
@@ -57,27 +58,19 @@ import Testing
         #expect(JSONWriter.string(value, layout: .python(indent: nil, sortKeys: false)) == text)
     }
 
-    /// Real files: tokenizer.json and config.json of the shared models, when present.
-    @Test func sharedModelFiles() throws {
-        let shared: URL
-        if let env = ProcessInfo.processInfo.environment["SWIFTQUANT_SHARED"], !env.isEmpty {
-            shared = URL(fileURLWithPath: env)
-        } else {
-            shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-        }
-        let root = shared.appendingPathComponent("models")
+    /// Real files: tokenizer.json and config.json of the test model and SmolLM2.
+    @Test func realModelFiles() throws {
         var checked = 0
-        for model in ["stories260K", "smollm2-135m"] {
+        for folder in [TestAssets.testModel, try TestAssets.smolLM2()] {
             for file in ["tokenizer.json", "config.json", "tokenizer_config.json", "special_tokens_map.json"] {
-                let url = root.appendingPathComponent(model).appendingPathComponent(file)
+                let url = folder.appendingPathComponent(file)
                 guard let data = FileManager.default.contents(atPath: url.path) else { continue }
                 let value = try JSONParser.parse(data)
-                #expect(try JSONParser.parse(JSONWriter.bytes(value)) == value, "\(model)/\(file)")
-                #expect(try JSONParser.parse(JSONWriter.bytes(value, layout: .python(sortKeys: false))) == value, "\(model)/\(file)")
+                #expect(try JSONParser.parse(JSONWriter.bytes(value)) == value, "\(folder.lastPathComponent)/\(file)")
+                #expect(try JSONParser.parse(JSONWriter.bytes(value, layout: .python(sortKeys: false))) == value, "\(folder.lastPathComponent)/\(file)")
                 checked += 1
             }
         }
-        #expect(checked >= 4, "no model files under \(root.path) (set SWIFTQUANT_SHARED)")
+        #expect(checked == 8, "expected four JSON files in each of the test model and SmolLM2, found \(checked)")
     }
 }

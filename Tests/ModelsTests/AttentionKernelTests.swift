@@ -2,6 +2,7 @@ import Foundation
 @testable import Models
 import Safetensors
 import Tensors
+import TestAssets
 import Testing
 
 /// The bf16 attention path against torch's CPU scaled_dot_product_attention (fixture made by
@@ -9,7 +10,7 @@ import Testing
 @Suite("Attention kernel")
 struct AttentionKernelTests {
     @Test func bf16MatchesTorchSDPA() throws {
-        let url = SharedAssets.packageRoot.appendingPathComponent("Tests/Fixtures/attention/sdpa-bf16.safetensors")
+        let url = TestAssets.packageRoot.appendingPathComponent("Tests/Fixtures/attention/sdpa-bf16.safetensors")
         let file = try SafetensorsFile(url: url)
         let shape = try file.int32s("shape").map(Int.init)
         let (tokens, heads, kvHeads, headDim) = (shape[0], shape[1], shape[2], shape[3])
@@ -43,7 +44,7 @@ struct AttentionKernelTests {
     /// `eager_attention_forward` (fixture made by scripts/make_eager_attention_fixture.py).
     @Test(arguments: [true, false])
     func eagerMatchesTransformers(bf16: Bool) throws {
-        let url = SharedAssets.packageRoot.appendingPathComponent("Tests/Fixtures/attention/eager.safetensors")
+        let url = TestAssets.packageRoot.appendingPathComponent("Tests/Fixtures/attention/eager.safetensors")
         let file = try SafetensorsFile(url: url)
         let shape = try file.int32s("shape").map(Int.init)
         let (tokens, heads, kvHeads, headDim) = (shape[0], shape[1], shape[2], shape[3])

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensors
+import TestAssets
 import Testing
 
 /// The calibration pipeline runs several samples through a layer as one stacked batch: every row
@@ -9,7 +10,7 @@ import Testing
 struct BatchedForwardTests {
     @Test(arguments: ["qwen2", "qwen2-bf16", "qwen3", "mistral", "llama3-rope"])
     func batchEqualsOneSequenceAtATime(name: String) throws {
-        let directory = try ModelDirectory(url: SharedAssets.fixture(name))
+        let directory = try ModelDirectory(url: TestAssets.fixture("tiny/\(name)"))
         let lm = try CausalLM.load(directory)
         // Lengths around the fixtures' sliding window (64) and the kernel's query blocks.
         let sequences = [[5, 17, 200], Array((0..<70).map { ($0 * 37 + 11) % 256 }), Array((0..<33).map { ($0 * 13 + 2) % 256 })]

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Models
+import TestAssets
 import Testing
 
 @Suite("Model configuration")
@@ -18,8 +19,8 @@ struct ConfigurationTests {
 
     static let base = #""hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 256"#
 
-    @Test func decodesStories260K() throws {
-        let config = try ModelConfiguration.load(from: SharedAssets.stories.appendingPathComponent("config.json"))
+    @Test func decodesTheTestModel() throws {
+        let config = try ModelConfiguration.load(from: TestAssets.testModel.appendingPathComponent("config.json"))
         #expect(config.architecture == .llama)
         #expect(config.hiddenSize == 64 && config.intermediateSize == 172 && config.numLayers == 5)
         #expect(config.numHeads == 8 && config.numKVHeads == 4 && config.headDim == 8)

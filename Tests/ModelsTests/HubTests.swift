@@ -1,19 +1,20 @@
 import Foundation
 import Models
+import TestAssets
 import Testing
 
 /// Models by Hugging Face id: the cache layout huggingface_hub writes, downloads from a loopback
 /// Hub (`HubTestServer`), resume, checksums, 401/404 and offline mode.
 @Suite("Hugging Face Hub")
 struct HubTests {
-    static let repo = "swiftquant-test/stories260K"
+    static let repo = "swiftquant-test/wiki260K"
     static let files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
                         "special_tokens_map.json", "generation_config.json"]
 
-    /// A server holding stories260K's files, and an empty cache directory.
+    /// A server holding the test model's files, and an empty cache directory.
     static func setUp(files names: [String] = files) throws -> (HubTestServer, URL) {
         var files: [String: Data] = [:]
-        for name in names { files[name] = try Data(contentsOf: SharedAssets.stories.appendingPathComponent(name)) }
+        for name in names { files[name] = try Data(contentsOf: TestAssets.testModel.appendingPathComponent(name)) }
         let server = try HubTestServer(repo: repo, files: files)
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("swiftquant-hub-\(UUID().uuidString)")
         return (server, cache)
@@ -39,7 +40,7 @@ struct HubTests {
         let (server, cache) = try Self.setUp()
         defer { server.stop(); try? FileManager.default.removeItem(at: cache) }
         let snapshot = try HubDownloader(environment: Self.environment(server, cache)).snapshot(try Self.id())
-        let folder = cache.appendingPathComponent("models--swiftquant-test--stories260K")
+        let folder = cache.appendingPathComponent("models--swiftquant-test--wiki260K")
         #expect(snapshot.standardizedFileURL.path == folder.appendingPathComponent("snapshots/\(server.commit)").standardizedFileURL.path)
         #expect(try String(contentsOf: folder.appendingPathComponent("refs/main"), encoding: .utf8) == server.commit)
         for name in Self.files {
@@ -47,7 +48,7 @@ struct HubTests {
             let link = try FileManager.default.destinationOfSymbolicLink(atPath: snapshot.appendingPathComponent(name).path)
             #expect(link == "../../blobs/\(etag)", "\(name)")
             let blob = try Data(contentsOf: folder.appendingPathComponent("blobs/\(etag)"))
-            #expect(blob == (try Data(contentsOf: SharedAssets.stories.appendingPathComponent(name))), "\(name)")
+            #expect(blob == (try Data(contentsOf: TestAssets.testModel.appendingPathComponent(name))), "\(name)")
         }
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(".no_exist/\(server.commit)/chat_template.jinja").path))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(".no_exist/\(server.commit)/model.safetensors.index.json").path))
@@ -72,7 +73,7 @@ struct HubTests {
         server.dropNextDownload(of: "model.safetensors", after: 300_000)
         let snapshot = try HubDownloader(environment: Self.environment(server, cache)).snapshot(try Self.id())
         let data = try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors"))
-        #expect(data == (try Data(contentsOf: SharedAssets.stories.appendingPathComponent("model.safetensors"))))
+        #expect(data == (try Data(contentsOf: TestAssets.testModel.appendingPathComponent("model.safetensors"))))
         let ranges = server.log.filter { $0.method == "GET" && $0.path.hasPrefix("/cdn/") }.map { $0.headers["range"] }
         #expect(ranges == [nil, "bytes=300000-"])
     }
@@ -81,9 +82,9 @@ struct HubTests {
         let (server, cache) = try Self.setUp()
         defer { server.stop(); try? FileManager.default.removeItem(at: cache) }
         let etag = try #require(server.etag(of: "model.safetensors"))
-        let blobs = cache.appendingPathComponent("models--swiftquant-test--stories260K/blobs")
+        let blobs = cache.appendingPathComponent("models--swiftquant-test--wiki260K/blobs")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
-        let original = try Data(contentsOf: SharedAssets.stories.appendingPathComponent("model.safetensors"))
+        let original = try Data(contentsOf: TestAssets.testModel.appendingPathComponent("model.safetensors"))
         try original.prefix(1000).write(to: blobs.appendingPathComponent("\(etag).incomplete"))
         let snapshot = try HubDownloader(environment: Self.environment(server, cache)).snapshot(try Self.id())
         #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors")) == original)
@@ -96,17 +97,17 @@ struct HubTests {
         defer { server.stop(); try? FileManager.default.removeItem(at: cache) }
         server.ignoresRange = true
         let etag = try #require(server.etag(of: "model.safetensors"))
-        let blobs = cache.appendingPathComponent("models--swiftquant-test--stories260K/blobs")
+        let blobs = cache.appendingPathComponent("models--swiftquant-test--wiki260K/blobs")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         try Data(repeating: 7, count: 5000).write(to: blobs.appendingPathComponent("\(etag).incomplete"))
         let snapshot = try HubDownloader(environment: Self.environment(server, cache)).snapshot(try Self.id())
         #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors"))
-                == (try Data(contentsOf: SharedAssets.stories.appendingPathComponent("model.safetensors"))))
+                == (try Data(contentsOf: TestAssets.testModel.appendingPathComponent("model.safetensors"))))
     }
 
     @Test func shardsListedByTheIndexAreFetched() throws {
         let index = #"{"metadata": {"total_size": 8}, "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors", "c": "model-00001-of-00002.safetensors"}}"#
-        let files: [String: Data] = ["config.json": try Data(contentsOf: SharedAssets.stories.appendingPathComponent("config.json")),
+        let files: [String: Data] = ["config.json": try Data(contentsOf: TestAssets.testModel.appendingPathComponent("config.json")),
                                      "model.safetensors.index.json": Data(index.utf8),
                                      "model-00001-of-00002.safetensors": Data("shard one".utf8),
                                      "model-00002-of-00002.safetensors": Data("shard two".utf8),
@@ -143,10 +144,10 @@ struct HubTests {
         #expect(Set(paths).count == 1, "\(paths)")
         let snapshot = URL(fileURLWithPath: try #require(paths.first))
         #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors"))
-                == (try Data(contentsOf: SharedAssets.stories.appendingPathComponent("model.safetensors"))))
-        let blobs = cache.appendingPathComponent("models--swiftquant-test--stories260K/blobs")
+                == (try Data(contentsOf: TestAssets.testModel.appendingPathComponent("model.safetensors"))))
+        let blobs = cache.appendingPathComponent("models--swiftquant-test--wiki260K/blobs")
         #expect(!Self.listing(blobs).contains { $0.hasSuffix(".incomplete") })
-        #expect(FileManager.default.fileExists(atPath: cache.appendingPathComponent(".locks/models--swiftquant-test--stories260K").path))
+        #expect(FileManager.default.fileExists(atPath: cache.appendingPathComponent(".locks/models--swiftquant-test--wiki260K").path))
     }
 
     @Test func gatedRepositoryNamesHFToken() throws {
@@ -190,7 +191,7 @@ struct HubTests {
         let message = try #require(Self.message { _ = try HubDownloader(environment: Self.environment(server, cache)).snapshot(try Self.id()) })
         #expect(message.contains("model.safetensors") && message.contains(bogus) && message.contains("deleted"), "\(message)")
         #expect(!message.contains("\n"))
-        let folder = cache.appendingPathComponent("models--swiftquant-test--stories260K")
+        let folder = cache.appendingPathComponent("models--swiftquant-test--wiki260K")
         #expect(!Self.listing(folder).contains { $0.contains(bogus) }, "\(Self.listing(folder))")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("snapshots/\(server.commit)/model.safetensors").path))
         // A small (git) file with a wrong sha1 is refused the same way.

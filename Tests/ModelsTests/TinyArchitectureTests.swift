@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Safetensors
+import TestAssets
 import Testing
 
 /// Tiny randomly initialized Qwen2 / Qwen3 / Mistral / Llama variants against transformers' logits
@@ -11,7 +12,7 @@ struct TinyArchitectureTests {
 
     @Test(arguments: fixtures)
     func logitsMatchTransformers(name: String) throws {
-        let url = SharedAssets.fixture(name)
+        let url = TestAssets.fixture("tiny/\(name)")
         let lm = try CausalLM.load(try ModelDirectory(url: url))
         let golden = try SafetensorsFile(url: url.appendingPathComponent("golden.safetensors"))
         let ids = try golden.ints("input_ids")
@@ -26,17 +27,17 @@ struct TinyArchitectureTests {
 
     @Test(arguments: fixtures)
     func greedyMatchesTransformers(name: String) throws {
-        let url = SharedAssets.fixture(name)
-        let golden = try SharedAssets.json(url.appendingPathComponent("golden.json"))
+        let url = TestAssets.fixture("tiny/\(name)")
+        let golden = try TestAssets.json(url.appendingPathComponent("golden.json"))
         let greedy = try #require(golden["greedy"] as? [String: Any])
         let lm = try CausalLM.load(try ModelDirectory(url: url))
-        let expected = SharedAssets.ints(greedy["new_ids"])
+        let expected = TestAssets.ints(greedy["new_ids"])
         #expect(!expected.isEmpty)
-        #expect(try lm.generateGreedy(prompt: SharedAssets.ints(greedy["prompt_ids"]), maxNewTokens: expected.count) == expected)
+        #expect(try lm.generateGreedy(prompt: TestAssets.ints(greedy["prompt_ids"]), maxNewTokens: expected.count) == expected)
     }
 
     @Test func cachedDecodingEqualsFullRecompute() throws {
-        let lm = try CausalLM.load(try ModelDirectory(url: SharedAssets.fixture("qwen3")))
+        let lm = try CausalLM.load(try ModelDirectory(url: TestAssets.fixture("tiny/qwen3")))
         let ids = [5, 17, 200, 3, 99, 42, 7, 130, 64, 1]
         let full = try lm.forward(ids)
         var cache: KVCache? = lm.makeCache()

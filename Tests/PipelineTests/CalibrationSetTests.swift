@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Models
 import Pipeline
+import TestAssets
 import Testing
 import Tokenizers
 
@@ -11,14 +12,8 @@ import Tokenizers
 /// C(n, L) stays available by name, and every shortfall is a one-line error.
 @Suite("calibration data")
 struct CalibrationSetTests {
-    static let shared: URL = {
-        if let env = ProcessInfo.processInfo.environment["SWIFTQUANT_SHARED"], !env.isEmpty { return URL(fileURLWithPath: env) }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }()
-
     static func tokenizer() throws -> Tokenizer {
-        try ModelDirectory(url: shared.appendingPathComponent("models/stories260K")).tokenizer()
+        try ModelDirectory(url: TestAssets.testModel).tokenizer()
     }
 
     static func file(_ name: String, _ contents: String) throws -> URL {
@@ -76,8 +71,7 @@ struct CalibrationSetTests {
     }
 
     @Test func smolLM2MessagesRenderAsTransformersRendersThem() throws {
-        let model = Self.shared.appendingPathComponent("models/smollm2-135m")
-        try #require(FileManager.default.fileExists(atPath: model.appendingPathComponent("tokenizer_config.json").path))
+        let model = try TestAssets.smolLM2()
         let template = try #require(try ChatTemplate.load(modelDirectory: model))
         let tok = try ModelDirectory(url: model).tokenizer()
         let url = try Self.file("chat.jsonl", #"{"messages": [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "4"}]}"#)
@@ -91,7 +85,7 @@ struct CalibrationSetTests {
 
     @Test func plainTextIsCutFromTheStartAndHalfStaysAvailable() throws {
         let tok = try Self.tokenizer()
-        let wiki = Self.shared.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw")
+        let wiki = TestAssets.wikiText
         let text = try String(contentsOf: wiki, encoding: .utf8)
         let fromStart = try CalibrationSet.load(file: wiki, tokenizer: tok, count: 3, length: 50, start: nil)
         let all = tok.encode(String(text.prefix(20_000)))

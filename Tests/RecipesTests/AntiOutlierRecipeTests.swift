@@ -1,12 +1,13 @@
 import Foundation
 import Quantization
+import TestAssets
 import Testing
 @testable import Recipes
 
 /// modelslim_v1 `iter_smooth` / `smooth_quant` processes and msModelSlim's anti-outlier names.
 @Suite("msModelSlim anti-outlier processes and methods")
 struct AntiOutlierRecipeTests {
-    static let fixtures = RecipeAssets.packageRoot.appendingPathComponent("Tests/Fixtures/recipes/modelslim")
+    static let fixtures = TestAssets.fixture("recipes/modelslim")
 
     static func recipe(_ process: String) -> String {
         """

@@ -1,22 +1,13 @@
 import Foundation
+import TestAssets
 import Testing
 @testable import Recipes
 
-/// Locates ../shared (or $SWIFTQUANT_SHARED) from this file.
+/// The modelslim_v1 recipes of the real msModelSlim 26.1.0 runs (copied from the shared assets'
+/// reference/ascend into Tests/Fixtures/recipes/ascend-runs).
 enum RecipeAssets {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let shared: URL = {
-        if let env = ProcessInfo.processInfo.environment["SWIFTQUANT_SHARED"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }()
-
-    /// A real msModelSlim 26.1.0 recipe kept in ../shared/reference/ascend.
     static func ascendRecipe(_ name: String) -> URL {
-        shared.appendingPathComponent("reference/ascend/\(name).config.yaml")
+        TestAssets.fixture("recipes/ascend-runs/\(name).config.yaml")
     }
 }
 

@@ -1,13 +1,15 @@
 import Foundation
+import TestAssets
 import Testing
 import Tensors
 @testable import Safetensors
 
-/// Reads the real stories260K checkpoint. Expected values were read independently with
-/// Python's `struct`/`json` from the same file (bit patterns of little-endian f32).
-@Suite struct ReadStoriesTests {
+/// Reads the test model's checkpoint (wiki260K, as transformers' save_pretrained writes it). Expected
+/// values were read independently with Python's `struct`/`json` from the same file (bit patterns
+/// of little-endian f32).
+@Suite struct ReadTestModelTests {
     @Test func headerNamesShapesAndDtype() throws {
-        let file = try SafetensorsFile(url: Shared.stories)
+        let file = try SafetensorsFile(url: TestAssets.testModelWeights)
         #expect(file.metadata == ["format": "pt"])
         #expect(file.hasMetadataEntry)
         #expect(file.headerLength == 4856)
@@ -39,12 +41,12 @@ import Tensors
     }
 
     @Test func valuesMatchIndependentDecode() throws {
-        let file = try SafetensorsFile(url: Shared.stories)
+        let file = try SafetensorsFile(url: TestAssets.testModelWeights)
         let expected: [(String, [(Int, UInt32)])] = [
-            ("model.embed_tokens.weight", [(0, 0xBE96_E950), (1, 0x3F0F_D864), (65, 0xBF06_2A27), (32767, 0xBED9_1ACD)]),
-            ("model.norm.weight", [(0, 0x401D_54EF), (1, 0x3FAF_046E), (63, 0x3FDA_986F)]),
-            ("model.layers.4.mlp.down_proj.weight", [(0, 0xBD44_400E), (171, 0x3D4D_A0C7), (11007, 0xBB65_D38B)]),
-            ("model.layers.2.self_attn.k_proj.weight", [(0, 0x3D5A_0445), (100, 0x3EBE_2F14), (2047, 0x3C98_F08C)]),
+            ("model.embed_tokens.weight", [(0, 0x3E7D_40E0), (1, 0xBE5D_E2C8), (65, 0xBE64_A08C), (32767, 0x3EC8_E9C5)]),
+            ("model.norm.weight", [(0, 0x3FC8_F34D), (1, 0x3FD4_A3F9), (63, 0x3FC8_FA5D)]),
+            ("model.layers.4.mlp.down_proj.weight", [(0, 0xBC78_C7FB), (171, 0xBB80_4D86), (11007, 0x3B90_FE61)]),
+            ("model.layers.2.self_attn.k_proj.weight", [(0, 0x3DBA_5EDA), (100, 0xBBDB_A277), (2047, 0xBD2E_0BAF)]),
         ]
         for (name, points) in expected {
             let values = try file.floats(name)
@@ -56,14 +58,14 @@ import Tensors
         // Same values through the non-allocating reader.
         var buffer = [Float](repeating: 0, count: 64)
         try buffer.withUnsafeMutableBufferPointer { try file.readFloats("model.norm.weight", into: $0) }
-        #expect(buffer[0].bitPattern == 0x401D_54EF)
-        #expect(buffer[63].bitPattern == 0x3FDA_986F)
+        #expect(buffer[0].bitPattern == 0x3FC8_F34D)
+        #expect(buffer[63].bitPattern == 0x3FC8_FA5D)
         #expect(buffer == (try file.floats("model.norm.weight")))
     }
 
     @Test func rawBytesAreTheFileBytes() throws {
-        let file = try SafetensorsFile(url: Shared.stories)
-        let whole = try Data(contentsOf: Shared.stories)
+        let file = try SafetensorsFile(url: TestAssets.testModelWeights)
+        let whole = try Data(contentsOf: TestAssets.testModelWeights)
         let info = try file.info("model.norm.weight")
         let start = file.dataStart + info.dataOffsets.lowerBound
         let raw = try file.bytes("model.norm.weight")
@@ -73,10 +75,10 @@ import Tensors
     }
 
     @Test func missingTensorAndWrongReaderErrors() throws {
-        let file = try SafetensorsFile(url: Shared.stories)
+        let file = try SafetensorsFile(url: TestAssets.testModelWeights)
         let missing = expectSafetensorsError(.tensorNotFound) { _ = try file.info("lm_head.weight") }
         #expect(missing?.description.contains("lm_head.weight") == true)
-        #expect(missing?.description.contains("stories260K/model.safetensors") == true)
+        #expect(missing?.description.contains("wiki260K/model.safetensors") == true)
         _ = expectSafetensorsError(.dtypeMismatch) { _ = try file.int32s("model.norm.weight") }
         _ = expectSafetensorsError(.dtypeMismatch) { _ = try file.ints("model.norm.weight") }
         _ = expectSafetensorsError(.bufferSizeMismatch) {
@@ -85,9 +87,9 @@ import Tensors
         }
     }
 
-    @Test(.enabled(if: Shared.hasSmolLM2)) func smolLM2BF16Values() throws {
+    @Test func smolLM2BF16Values() throws {
         // bf16 bit patterns read independently with Python struct.
-        let file = try SafetensorsFile(url: Shared.smollm2)
+        let file = try SafetensorsFile(url: TestAssets.smolLM2().appendingPathComponent("model.safetensors"))
         #expect(file.tensorNames.count == 272)
         #expect(file.tensors.allSatisfy { $0.dtype == .bf16 })
         let embed = try file.info("model.embed_tokens.weight")

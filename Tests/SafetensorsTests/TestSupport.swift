@@ -1,24 +1,14 @@
 import Foundation
+import TestAssets
 import Testing
 @testable import Safetensors
 
-/// Locates ../shared (or $SWIFTQUANT_SHARED) from this file's location.
-enum Shared {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let root: URL = {
-        if let env = ProcessInfo.processInfo.environment["SWIFTQUANT_SHARED"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }()
-
-    static var stories: URL { root.appendingPathComponent("models/stories260K/model.safetensors") }
-    static var smollm2: URL { root.appendingPathComponent("models/smollm2-135m/model.safetensors") }
-    static func ascend(_ path: String) -> URL { root.appendingPathComponent("reference/ascend/\(path)") }
-
-    static var hasSmolLM2: Bool { FileManager.default.fileExists(atPath: smollm2.path) }
+/// msModelSlim 26.1.0's real AscendV1 outputs, which only the optional shared assets hold.
+enum MsModelSlimOutputs {
+    static let runs = ["v1_stories_w8a16", "v1_stories_w8a8_static"]
+    static func file(_ path: String) -> URL { TestAssets.sharedRoot.appendingPathComponent("reference/ascend/\(path)") }
+    /// Whether the shared assets hold them (tests that re-create those exact bytes need them).
+    static var present: Bool { runs.allSatisfy { TestAssets.hasShared("reference/ascend/\($0)") } }
 }
 
 /// A fresh temporary directory removed when the value is deinitialised.

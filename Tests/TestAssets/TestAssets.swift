@@ -25,6 +25,9 @@ public enum TestAssets {
     /// WikiText-2 (see `Tests/Fixtures/models/wiki260K/README.md`). fp32, tied embeddings.
     public static var testModel: URL { fixture("models/wiki260K") }
 
+    /// The test model's single safetensors file.
+    public static var testModelWeights: URL { testModel.appendingPathComponent("model.safetensors") }
+
     /// The evaluation corpus, shipped with the repository.
     public static var wikiText: URL { packageRoot.appendingPathComponent("data/wikitext-2-raw/wiki.test.raw") }
 

@@ -11,9 +11,9 @@
 #          scripts/interop/ascend_runtime.sh --ascend DIR --ct DIR [--data FILE] [...]   (existing folders)
 #          scripts/interop/ascend_runtime.sh --float-check [--model DIR]   (this forward vs transformers)
 #
-# Defaults: --model ../shared/models/stories260K, --scheme w8a8_static (per-tensor asymmetric int8 inputs,
+# Defaults: --model Tests/Fixtures/models/wiki260K (the test model), --scheme w8a8_static (per-tensor asymmetric int8 inputs,
 # per-channel symmetric int8 weights, lm_head excluded, as ../shared/reference/ascend/
-# v1_stories_w8a8_static.config.yaml), --calib ../shared/reference/ascend/calib_stories.jsonl,
+# v1_stories_w8a8_static.config.yaml), --calib Tests/Fixtures/recipes/ascend-runs/calib_stories.jsonl,
 # --data ../shared/data/wikitext-2-raw/wiki.test.raw, E(512, 8192). Outputs go to a temporary folder
 # (removed at the end) unless --keep DIR. Exit 0 = every check passed, 1 = a check failed, 2 = usage/setup.
 # SWIFTQUANT_BIN=path skips the release build and uses that binary.
@@ -22,11 +22,10 @@
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
-MODEL="$SHARED/models/stories260K"
+MODEL="$ROOT/Tests/Fixtures/models/wiki260K"
 SCHEME=w8a8_static
-CALIB="$SHARED/reference/ascend/calib_stories.jsonl"
-DATA="$SHARED/data/wikitext-2-raw/wiki.test.raw"
+CALIB="$ROOT/Tests/Fixtures/recipes/ascend-runs/calib_stories.jsonl"
+DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 CTX=512
 TOKENS=8192
 KEEP=""

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `--model ORG/NAME` against a Hugging Face cache written by huggingface_hub itself.
-#   1. hf_cache.py serves ../shared/models/smollm2-135m as HuggingFaceTB/SmolLM2-135M-Instruct on a
+#   1. hf_cache.py serves SmolLM2 (the shared assets' copy, else scripts/get-smollm2.sh's cache) as HuggingFaceTB/SmolLM2-135M-Instruct on a
 #      loopback Hub; huggingface_hub's hf_hub_download fills $TMP/hf-home/hub (transformers' layout).
 #   2. HF_HUB_OFFLINE=1 HF_HOME=$TMP/hf-home swiftquant eval --model HuggingFaceTB/SmolLM2-135M-Instruct
 #      must print the same E(ctx, T) as eval of the folder itself.
@@ -12,12 +12,13 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
 MODEL_DIR="$SHARED/models/smollm2-135m"
-DATA="$SHARED/data/wikitext-2-raw/wiki.test.raw"
+[ -f "$MODEL_DIR/model.safetensors" ] || MODEL_DIR="${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"
+DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 REPO="HuggingFaceTB/SmolLM2-135M-Instruct"
 CTX="${CTX:-512}"; TOKENS="${TOKENS:-1024}"
 SQ="${SWIFTQUANT:-$ROOT/.build/debug/swiftquant}"
 [ -x "$SQ" ] || { echo "$0: $SQ not built (swift build)" >&2; exit 2; }
-[ -f "$MODEL_DIR/model.safetensors" ] || { echo "$0: $MODEL_DIR is missing (run $SHARED/models/get-smollm2.sh)" >&2; exit 2; }
+[ -f "$MODEL_DIR/model.safetensors" ] || { echo "$0: $MODEL_DIR is missing (run scripts/get-smollm2.sh)" >&2; exit 2; }
 PY="$(bash "$ROOT/scripts/python-env.sh" --check | tail -n 1)" || { echo "$0: the venv is not ready (scripts/python-env.sh)" >&2; exit 2; }
 TMP="$(mktemp -d)"
 SERVER=""

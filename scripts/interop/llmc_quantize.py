@@ -49,7 +49,7 @@ GPTQ accepts only weight/static (gptq/helpers.py apply_activation_ordering), so 
 a weight_g_idx tensor.
 
 Calibration = C(n, L) of ../shared/docs/evaluation.md from the second half of wiki.test.raw
-(default C(64, 512), C(16, 128) for stories* models), fed pre-tokenised, batch size 1, no shuffling.
+(default C(64, 512), C(16, 128) for stories* and wiki260K), fed pre-tokenised, batch size 1, no shuffling.
 NOTE: even without shuffling llm-compressor does not visit the samples in dataset order: its
 LengthAwareSampler iterates an unstable torch.argsort of the (equal) lengths, see llmc_sample_order.py
 (identity for n <= 16; for n = 64: 48, 33..47, 32, 49..63, 16, 1..15, 0, 17..31). The moving-average
@@ -62,8 +62,7 @@ import argparse, json, os, shutil, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-SHARED = os.environ.get("SWIFTQUANT_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
-CORPUS = os.path.join(SHARED, "data", "wikitext-2-raw", "wiki.test.raw")
+CORPUS = os.path.join(ROOT, "data", "wikitext-2-raw", "wiki.test.raw")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 # name -> (kind, payload, calibrated, swiftquant flags for the same job (besides --ignore/--dataset))
@@ -164,7 +163,8 @@ def ignore_list(case, model_dir, down_proj="auto"):
 
 
 def default_calib(model_dir):
-    return (16, 128) if os.path.basename(os.path.normpath(model_dir)).lower().startswith("stories") else (64, 512)
+    name = os.path.basename(os.path.normpath(model_dir)).lower()
+    return (16, 128) if name.startswith(("stories", "wiki260k")) else (64, 512)
 
 
 def yaml_scalar(v):
@@ -278,7 +278,7 @@ def main():
     ap.add_argument("--model", help="Hugging Face model folder")
     ap.add_argument("--case", choices=sorted(ALL_CASES))
     ap.add_argument("--out", help="output folder (replaced)")
-    ap.add_argument("--samples", type=int, help="calibration samples n (default 64; 16 for stories*)")
+    ap.add_argument("--samples", type=int, help="calibration samples n (default 64; 16 for stories* and wiki260K)")
     ap.add_argument("--seqlen", type=int, help="calibration sample length L (default 512; 128 for stories*)")
     ap.add_argument("--corpus", default=CORPUS, help="calibration corpus (default wiki.test.raw)")
     ap.add_argument("--ignore-down-proj", choices=["auto", "yes", "no"], default="auto",

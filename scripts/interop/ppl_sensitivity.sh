@@ -9,8 +9,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
-DATA="$SHARED/data/wikitext-2-raw/wiki.test.raw"
+DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 CTX="${CTX:-512}"; TOKENS="${TOKENS:-8192}"
 [ $# -ge 1 ] || { echo "usage: $0 DIR [DIR ...]" >&2; exit 2; }
 PY="$(bash "$ROOT/scripts/python-env.sh" | tail -n 1)"

@@ -4,20 +4,23 @@
 # `swiftquant eval` of our output must give transformers' perplexity of the same output (E(512, 8192))
 # within 0.1 % (1 % when the case quantizes activations, see 4.).
 #
-#   usage: scripts/interop/run.sh [--models stories260K,smollm2-135m] [--cases w4a16_g64,int8_static,...]
+#   usage: scripts/interop/run.sh [--models wiki260K,smollm2-135m,stories260K] [--cases w4a16_g64,int8_static,...]
 #                                 [--ppl smollm2|all|none] [--keep DIR] [--scale-rtol X]
 #                                 [--ppl-rtol X] [--ppl-rtol-act X] [--regen-refs] [--min-value-share X]
 #
 # Opt-in algorithm cases (GPTQ, SmoothQuant + GPTQ, AWQ: gptq_w4a16_g64, gptq_w4a16_g64_noact,
 # gptq_w4a16_g16_b32, gptq_w8a8_channel, sq08_gptq_w8a8, awq_w4a16_g64, awq_w4a16_channel; `llmc_quantize.py --list-cases
 # --all`) are never in the default list (what scripts/test.sh and CI run); name them with --cases, e.g.
-#   scripts/interop/run.sh --models stories260K --cases gptq_w4a16_g64 --ppl none
+#   scripts/interop/run.sh --models wiki260K --cases gptq_w4a16_g64 --ppl none
 # Their result is compared with compare_checkpoints.py --algorithm: every scale bit-identical and at
 # least --min-value-share (default 0.99) of the quantized integer values identical (GPTQ's values depend
 # on the floating-point order of its Hessian and updates, so bit-identity is not the bar). On SmolLM2
 # the llm-compressor reference of a GPTQ case takes 4-40 min, of AWQ about 20 min (2 cores).
 #
-# For each model (stories260K; smollm2-135m when ../shared/models/smollm2-135m/model.safetensors exists)
+# Models: wiki260K (the test model, Tests/Fixtures/models/wiki260K); smollm2-135m (from the shared
+# assets when there, else scripts/get-smollm2.sh's cache; in the default list when present);
+# stories260K (only in the shared assets, ../shared or $SWIFTQUANT_SHARED; never in the default list).
+# For each model
 # and case (scripts/interop/llmc_quantize.py --list-cases, or --cases):
 #   1. the llm-compressor reference ~/.cache/swiftquant/llmc-refs/<model>/<case> is created if missing,
 #      if --regen-refs is given, or if a calibrated reference was not made with --calib-order natural
@@ -33,9 +36,9 @@
 #      which cascade through the layers. transformers alone, on the same checkpoint and machine, gives
 #      W8A8 36.966107 with its AVX-512 kernels and 37.175271 with ATEN_CPU_CAPABILITY=avx2 (0.57 %),
 #      while weight-only W4A16 moves by 7e-6 (52.318558 vs 52.318173).
-# After the cases, when stories260K is among the models and --cases was not given (the default run of
+# After the cases, when wiki260K is among the models and --cases was not given (the default run of
 # scripts/test.sh), one more check, printed below the table (not a row of it): SwiftQuant's AscendV1
-# export of stories260K W8A8 static read by a NumPy AscendV1 runtime (scripts/interop/ascend_runtime.sh
+# export of wiki260K W8A8 static read by a NumPy AscendV1 runtime (scripts/interop/ascend_runtime.sh
 # --layer-windows 1): every Linear's output within 1e-3 of the compressed-tensors twin's fake
 # quantization, E(512, 8192) within 0.5 % of `swiftquant eval` on the twin (~20 s; --no-ascend-runtime
 # skips it).
@@ -46,7 +49,17 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
 REFS="${SWIFTQUANT_LLMC_REFS:-$HOME/.cache/swiftquant/llmc-refs}"
-DATA="$SHARED/data/wikitext-2-raw/wiki.test.raw"
+DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
+# The folder of a model named on --models.
+model_dir() {
+    case "$1" in
+        wiki260K) echo "$ROOT/Tests/Fixtures/models/wiki260K" ;;
+        smollm2-135m)
+            if [ -f "$SHARED/models/smollm2-135m/model.safetensors" ]; then echo "$SHARED/models/smollm2-135m"
+            else echo "${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"; fi ;;
+        *) echo "$SHARED/models/$1" ;;
+    esac
+}
 MODELS=""
 CASES=""
 PPL=smollm2
@@ -85,12 +98,12 @@ for c in $CASES; do
     case " $ALL_CASES " in *" $c "*) ;; *) echo "run.sh: unknown case $c (known: $ALL_CASES)" >&2; exit 2 ;; esac
 done
 if [ -z "$MODELS" ]; then
-    MODELS="stories260K"
-    [ -f "$SHARED/models/smollm2-135m/model.safetensors" ] && MODELS="$MODELS smollm2-135m"
+    MODELS="wiki260K"
+    [ -f "$(model_dir smollm2-135m)/model.safetensors" ] && MODELS="$MODELS smollm2-135m"
 fi
 MODELS="$(echo "$MODELS" | tr ',' ' ')"
 for m in $MODELS; do
-    [ -f "$SHARED/models/$m/config.json" ] || { echo "run.sh: no model $SHARED/models/$m" >&2; exit 2; }
+    [ -f "$(model_dir "$m")/config.json" ] || { echo "run.sh: no model $(model_dir "$m")" >&2; exit 2; }
 done
 
 # ---- swiftquant (exit 2 when `quantize` is not there yet) ----------------------------------------
@@ -126,7 +139,7 @@ for l in reversed(open(sys.argv[1]).read().splitlines()):
         except Exception: pass' "$1" "$2"; }
 
 for m in $MODELS; do
-    MDIR="$SHARED/models/$m"
+    MDIR="$(model_dir "$m")"
     for c in $CASES; do
         echo "== $m / $c" >&2
         D="$WORK/$m/$c"; mkdir -p "$D"
@@ -223,20 +236,20 @@ while IFS=$'\t' read -r m c ident scale op tp rel status note; do
     echo "| $m | $c | $ident | $scale | $op | $tp | $rel | $status${note:+ ($note)} |"
 done <"$ROWS"
 echo
-if [ $ASCEND_RT = 1 ] && [ "${DEFAULT_RUN:-0}" = 1 ] && [[ " $MODELS " == *" stories260K "* ]]; then
-    echo "== stories260K / AscendV1 runtime (ascend_runtime.sh)" >&2
-    A="$WORK/stories260K/ascendv1_runtime"; mkdir -p "$A"
-    SWIFTQUANT_BIN="$BIN" bash "$HERE/ascend_runtime.sh" --model "$SHARED/models/stories260K" --data "$DATA" \
+if [ $ASCEND_RT = 1 ] && [ "${DEFAULT_RUN:-0}" = 1 ] && [[ " $MODELS " == *" wiki260K "* ]]; then
+    echo "== wiki260K / AscendV1 runtime (ascend_runtime.sh)" >&2
+    A="$WORK/wiki260K/ascendv1_runtime"; mkdir -p "$A"
+    SWIFTQUANT_BIN="$BIN" bash "$HERE/ascend_runtime.sh" --model "$(model_dir wiki260K)" --data "$DATA" \
         --keep "$A" -- --layer-windows 1 --json "$A/result.json" >"$A/log.txt" 2>&1
     arc=$?
     summary="$(python3 -c 'import json,sys
 d=json.load(open(sys.argv[1])); worst=max(v.get("max_rel_twin_adjusted", v["max_rel"]) for v in d["per_linear"].values())
 print("max Linear rel err %.2e, ppl runtime %.6f vs swiftquant eval %.6f (rel %.2e)" % (worst, d["ppl_runtime"], d["ppl_swiftquant_ct"], d["ppl_rel_gap"]))' "$A/result.json" 2>/dev/null)"
     if [ $arc = 0 ]; then
-        echo "AscendV1 runtime, stories260K W8A8 static: PASS ($summary)"
+        echo "AscendV1 runtime, wiki260K W8A8 static: PASS ($summary)"
     else
         FAILED=1
-        echo "AscendV1 runtime, stories260K W8A8 static: FAIL (${summary:-$(grep -m1 -E 'FAIL|error' "$A/log.txt" || tail -n1 "$A/log.txt")}; log $A/log.txt)"
+        echo "AscendV1 runtime, wiki260K W8A8 static: FAIL (${summary:-$(grep -m1 -E 'FAIL|error' "$A/log.txt" || tail -n1 "$A/log.txt")}; log $A/log.txt)"
     fi
     echo
 fi
