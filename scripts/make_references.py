@@ -89,9 +89,10 @@ def model_dir(name, override):
 
 
 def display_path(path):
-    """A path relative to the repository when it lies inside it, else absolute (informational)."""
+    """A path relative to the repository when it lies inside it, else its last two components
+    (e.g. smollm2-135m/tokenizer.json): informational, and the same on every machine."""
     rel = os.path.relpath(path, ROOT)
-    return path if rel.startswith("..") else rel
+    return os.path.join(*path.split(os.sep)[-2:]) if rel.startswith("..") else rel
 
 
 def sha256_bytes(b):
