@@ -136,6 +136,18 @@ def write_json(path, obj, compact=False):
     write_atomic(path, write)
 
 
+def same_safetensors(path, tensors, metadata):
+    """Whether the file at path holds exactly these tensors (dtype, shape, values) and metadata."""
+    if not os.path.isfile(path):
+        return False
+    import torch
+    from safetensors import safe_open
+    with safe_open(path, framework="pt") as f:
+        if f.metadata() != metadata or set(f.keys()) != set(tensors):
+            return False
+        return all(f.get_tensor(k).dtype == v.dtype and torch.equal(f.get_tensor(k), v) for k, v in tensors.items())
+
+
 def perplexity(model, ids, ctx, T):
     """E(ctx, T): the first T ids in T/ctx separate windows; log_softmax in fp32, NLL summed in fp64."""
     import torch
@@ -225,12 +237,19 @@ def run(name, mdir, out, threads, long_ppl):
     positions = torch.arange(stride - 1, LOGIT_TOKENS, stride, dtype=torch.long)
     with torch.no_grad():
         logits = model(x, use_cache=False).logits.float()
-    kept = logits[:, positions, :].contiguous()
-    write_atomic(os.path.join(out, f"{name}.logits.safetensors"), lambda tmp: save_file(
-        {"input_ids": x.contiguous(), "positions": positions.contiguous(), "logits": kept}, tmp,
-        metadata={"model": name, "tokenizer_sha256": tok_sha, "model_sha256": model_sha,
-                  "format": "logits[0, k, :] are the logits at input position positions[k] of one "
-                            "forward pass over input_ids from position 0, no BOS, fp32"}))
+    tensors = {"input_ids": x.contiguous(), "positions": positions.contiguous(),
+               "logits": logits[:, positions, :].contiguous()}
+    metadata = {"model": name, "tokenizer_sha256": tok_sha, "model_sha256": model_sha,
+                "format": "logits[0, k, :] are the logits at input position positions[k] of one "
+                          "forward pass over input_ids from position 0, no BOS, fp32"}
+    path = os.path.join(out, f"{name}.logits.safetensors")
+    # safetensors orders the header's metadata differently from run to run; an unchanged result
+    # is left alone so that regenerating does not rewrite the binary file.
+    if same_safetensors(path, tensors, metadata):
+        print(name, "logits unchanged:", path, flush=True)
+    else:
+        write_atomic(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
+    kept = tensors["logits"]
     print(name, f"logits: positions {positions.tolist()} of {LOGIT_TOKENS}, shape {list(kept.shape)}", flush=True)
 
     prompt_ids = enc(spec["prompt"])
