@@ -12,9 +12,10 @@ Models:
                 then ${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-~/.cache}/swiftquant/models}/smollm2-135m
 --model-dir overrides the folder of the one model given with --model (e.g. a trial checkpoint).
 
-Protocol (docs/evaluation.md): the model's own tokenizer.json read by the `tokenizers` library,
-encode(text, add_special_tokens=False), decode(ids, skip_special_tokens=False); the model in fp32
-(from_pretrained(dir, dtype=torch.float32)), torch.set_num_threads(2), use_cache=False.
+Protocol (details in Tests/References/README.md): the model's own tokenizer.json read by the
+`tokenizers` library, encode(text, add_special_tokens=False), decode(ids, skip_special_tokens=False);
+the model in fp32 (from_pretrained(dir, dtype=torch.float32)), torch.set_num_threads(2),
+use_cache=False.
 
 Every output is written under a temporary name in the output folder and renamed into place, so an
 interrupted run never leaves a half-written reference behind.
