@@ -1,18 +1,20 @@
 import Evaluation
 import Foundation
 import Models
+import TestAssets
 import Testing
 import Tokenizers
 
-/// E(ctx, T) against transformers' perplexities (docs/evaluation.md), within 0.05 % relative.
+/// E(ctx, T) against transformers' perplexities (docs/evaluation.md; Tests/References, made by
+/// scripts/make_references.py), within 0.05 % relative.
 @Suite("Perplexity", .serialized)
 struct PerplexityTests {
     static func check(model url: URL, reference name: String, only ctxFilter: Set<Int>? = nil) throws {
         let directory = try ModelDirectory(url: url)
         let lm = try CausalLM.load(directory)
-        let text = try String(contentsOf: SharedAssets.wikiText, encoding: .utf8)
+        let text = try String(contentsOf: TestAssets.wikiText, encoding: .utf8)
         let ids = try directory.tokenizer().encode(text)
-        let reference = try SharedAssets.json(SharedAssets.reference("\(name).perplexity.json"))
+        let reference = try TestAssets.json(TestAssets.reference("\(name).perplexity.json"))
         let entries = try #require(reference["perplexity"] as? [[String: Any]])
         #expect(!entries.isEmpty)
         for entry in entries {
@@ -28,16 +30,16 @@ struct PerplexityTests {
         }
     }
 
-    @Test func storiesPerplexities() throws {
-        try Self.check(model: SharedAssets.stories, reference: "stories260K")
+    @Test func wiki260KPerplexities() throws {
+        try Self.check(model: TestAssets.testModel, reference: "wiki260K")
     }
 
     @Test func smolLM2Perplexity512() throws {
-        try Self.check(model: try SharedAssets.requireSmolLM2(), reference: "smollm2-135m", only: [512])
+        try Self.check(model: try TestAssets.smolLM2(), reference: "smollm2-135m", only: [512])
     }
 
     @Test func rejectsBadSettings() throws {
-        let lm = try CausalLM.load(try ModelDirectory(url: SharedAssets.stories))
+        let lm = try CausalLM.load(try ModelDirectory(url: TestAssets.testModel))
         let ids = Array(repeating: 1, count: 100)
         #expect(throws: EvaluationError.self) { try Perplexity.evaluate(model: lm, ids: ids, ctx: 64, tokens: 100) }
         #expect(throws: EvaluationError.self) { try Perplexity.evaluate(model: lm, ids: ids, ctx: 64, tokens: 128) }

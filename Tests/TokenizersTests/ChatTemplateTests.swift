@@ -1,4 +1,5 @@
 import Foundation
+import TestAssets
 import Testing
 import Tokenizers
 
@@ -330,9 +331,17 @@ struct ChatTemplateTests {
     // MARK: Loading from a model directory
 
     static func modelDirectory(_ label: String) throws -> URL {
+        // renderings.json names SmolLM2 by its old place in the shared assets; it now comes from
+        // wherever TestAssets finds it (SWIFTQUANT_SMOLLM2, shared assets, or the get-smollm2.sh cache).
+        if label == "shared:models/smollm2-135m" {
+            return try TestAssets.smolLM2()
+        }
         if label.hasPrefix("shared:") {
-            return try SharedAssets.file(String(label.dropFirst("shared:".count)),
-                                         hint: "run ../shared/models/get-smollm2.sh to create the SmolLM2 files")
+            let path = String(label.dropFirst("shared:".count))
+            guard let url = TestAssets.shared(path) else {
+                throw AssetError(description: "\(path) is not in the shared assets (\(TestAssets.sharedRoot.path))")
+            }
+            return url
         }
         return directory.appendingPathComponent(label, isDirectory: true)
     }

@@ -1,22 +1,24 @@
 import Foundation
 import JSON
+import TestAssets
 import Testing
 @testable import Tokenizers
 
 // Expected ids in this file come from the Rust `tokenizers` library (Python package
 // tokenizers 0.23.3) run on the same modified tokenizer.json files.
 
-/// The parsed tokenizer.json files, read once.
+/// The parsed tokenizer.json files, read once: SmolLM2's, and the test model wiki260K's tok512
+/// (llama2.c's stories260K tokenizer, byte for byte).
 enum ParsedTokenizerFiles {
     static let smolLM2 = Result { try parse("smollm2-135m") }
-    static let stories260K = Result { try parse("stories260K") }
+    static let wiki260K = Result { try parse("wiki260K") }
 
     static func parse(_ model: String) throws -> JSONValue {
-        try JSONParser.parse([UInt8](try Data(contentsOf: try SharedAssets.tokenizer(model))))
+        try JSONParser.parse([UInt8](try Data(contentsOf: try TokenizerAssets.tokenizer(model))))
     }
 
     static func get(_ model: String) throws -> JSONValue {
-        try (model == "stories260K" ? stories260K : smolLM2).get()
+        try (model == "wiki260K" ? wiki260K : smolLM2).get()
     }
 }
 
@@ -25,7 +27,7 @@ func json(_ text: String) throws -> JSONValue {
     try JSONParser.parse(Array(text.utf8))
 }
 
-/// A shared tokenizer.json with some top-level members replaced (values given as JSON text)
+/// A real tokenizer.json with some top-level members replaced (values given as JSON text)
 /// and, optionally, some members of its `model` replaced.
 func modifiedTokenizer(_ model: String, _ members: [String: String],
                        model modelMembers: [String: String] = [:]) throws -> Tokenizer {
@@ -181,7 +183,7 @@ struct ComponentTests {
     @Test("Metaspace pre-tokenizer and decoder, prepend_scheme first")
     func metaspaceFirst() throws {
         let metaspace = #"{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false}"#
-        let tokenizer = try modifiedTokenizer("stories260K", [
+        let tokenizer = try modifiedTokenizer("wiki260K", [
             "normalizer": "null", "pre_tokenizer": metaspace, "decoder": metaspace,
         ])
         let cases = [
@@ -201,7 +203,7 @@ struct ComponentTests {
 
     @Test("Metaspace pre-tokenizer, prepend_scheme always, split")
     func metaspaceAlways() throws {
-        let tokenizer = try modifiedTokenizer("stories260K", [
+        let tokenizer = try modifiedTokenizer("wiki260K", [
             "normalizer": "null",
             "pre_tokenizer": #"{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}"#,
         ])
@@ -217,7 +219,7 @@ struct ComponentTests {
 
     @Test("unk_token with and without fuse_unk", arguments: [true, false])
     func unknownCharacters(fuse: Bool) throws {
-        let tokenizer = try modifiedTokenizer("stories260K", [:], model: [
+        let tokenizer = try modifiedTokenizer("wiki260K", [:], model: [
             "byte_fallback": "false", "unk_token": #""<unk>""#, "fuse_unk": "\(fuse)",
         ])
         expectEncodings(tokenizer, fuse ? [
