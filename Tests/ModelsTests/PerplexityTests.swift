@@ -5,7 +5,7 @@ import TestAssets
 import Testing
 import Tokenizers
 
-/// E(ctx, T) against transformers' perplexities (docs/evaluation.md; Tests/References, made by
+/// E(ctx, T) against transformers' perplexities (the protocol of Tests/References/README.md; Tests/References, made by
 /// scripts/make_references.py), within 0.05 % relative.
 @Suite("Perplexity", .serialized)
 struct PerplexityTests {
