@@ -52,7 +52,7 @@ enum ModelSlimCLI {
     /// Runs `swiftquant quantize` with `arguments`, naming msModelSlim's flags in its messages.
     static func quantize(_ arguments: [String], names: [String: String]) throws {
         do {
-            var command = try Quantize.parse(arguments)
+            let command = try Quantize.parse(arguments)
             try command.run()
         } catch {
             var text = error is CLIError ? "\(error)" : (Quantize.message(for: error).components(separatedBy: .newlines).first ?? "\(error)")
