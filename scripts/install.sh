@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds one swiftquant binary with the Swift runtime and Foundation linked in statically
 # (swift build -c release --static-swift-stdlib, in .build-static) and installs it as PREFIX/bin/swiftquant.
-# At run time it needs no Swift toolchain, only OpenBLAS, LAPACKE and oneDNN (libopenblas0,
-# liblapacke, libdnnl2 on Debian). The file is written beside the target and renamed into place.
+# At run time it needs no Swift toolchain, only OpenBLAS, LAPACKE, oneDNN and libcurl (libopenblas0,
+# liblapacke, libdnnl2, libcurl4 on Debian; curl is what Foundation's URLSession downloads models
+# with). The build needs their -dev packages (scripts/install-deps.sh installs the first three; this
+# script installs libcurl4-openssl-dev, which only the static link needs, when it is missing). The file is written beside the target and renamed into place.
 # An existing PREFIX/bin/swiftquant is replaced only when this script installed it (its checksum is
 # recorded in PREFIX/share/swiftquant/install-record) or with --force.
 #   usage: scripts/install.sh [--prefix DIR] [--force]      (DIR defaults to ~/.local)
@@ -40,6 +42,15 @@ fi
 
 command -v swift >/dev/null || { log "swift not found on PATH: the build needs the Swift 6 toolchain (running the binary does not)"; exit 1; }
 cd "$ROOT"
+SWIFTQUANT_SKIP_MODELS=1 bash scripts/install-deps.sh
+# The static Foundation's FoundationNetworking links libcurl by name (-lcurl): the .so symlink of the
+# -dev package, absent when only the runtime libcurl4 is installed.
+if ! dpkg-query -W -f='${Status}' libcurl4-openssl-dev 2>/dev/null | grep -q "install ok installed"; then
+    log "installing libcurl4-openssl-dev (the static link needs it)"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libcurl4-openssl-dev >/dev/null
+fi
 log "building (swift build -c release --static-swift-stdlib; several minutes the first time)"
 swift build -c release --static-swift-stdlib --product swiftquant --scratch-path "$ROOT/.build-static" >&2
 BUILT="$(swift build -c release --static-swift-stdlib --scratch-path "$ROOT/.build-static" --show-bin-path)/swiftquant"
@@ -54,7 +65,7 @@ cp "$BUILT" "$TMP"
 if command -v strip >/dev/null; then strip --strip-debug "$TMP"; fi
 chmod 755 "$TMP"
 missing="$(ldd "$TMP" | grep 'not found' || true)"
-[ -z "$missing" ] || { log "libraries missing at run time (apt-get install libopenblas0 liblapacke libdnnl2): $missing"; exit 1; }
+[ -z "$missing" ] || { log "libraries missing at run time (apt-get install libopenblas0 liblapacke libdnnl2 libcurl4): $missing"; exit 1; }
 version="$(env -i PATH=/usr/bin:/bin "$TMP" --version)" || { log "the built binary does not run"; exit 1; }
 sha256sum "$TMP" | cut -d' ' -f1 > "$RECORD.tmp"
 mv -f "$TMP" "$DEST"
