@@ -73,7 +73,7 @@ import Testing
         // GPTQ changes the rounding that min-max round to nearest gives with the same groups, and at
         // 8 bits stays at the float model's quality. (Which of the two scores better at 8 bits is
         // noise: on the test model both are within 1e-4 of float. That GPTQ lowers a layer's output
-        // error is tested on the solver itself, in GPTQSolverTests.)
+        // error is tested on the solver itself, in ModelSlimGPTQTests.)
         let rtn = dir.appendingPathComponent("rtn")
         let q = try CLIRunner.run(["quantize", "--model", CLIRunner.testModel, "--output", rtn.path,
                                    "--recipe", try RecipeFieldTests.write(Self.gptqRecipe(method: "minmax"), "rtn.yaml", in: dir).path])
