@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestAssets"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Safetensors", "TestAssets"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Tensors", "TestAssets"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "JSON", "TestAssets"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "JSON", "Models", "TestAssets"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quantization", "Pipeline", "Models", "Safetensors", "Tensors", "TestAssets"]),
         .testTarget(name: "CLITests", dependencies: ["TestAssets"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Quantization", "Formats", "TestAssets"]),
