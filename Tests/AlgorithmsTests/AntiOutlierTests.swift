@@ -32,19 +32,6 @@ import Testing
         return layer
     }
 
-    /// The largest output difference relative to the largest output.
-    static func drift(_ a: DecoderLayer, _ b: DecoderLayer, rope: RotaryEmbedding) -> Float {
-        var x = SmoothQuantTests.rows(22, count: 30), y = x
-        a.forward(batch: &x, segments: [0..<30], rope: rope)
-        b.forward(batch: &y, segments: [0..<30], rope: rope)
-        var worst: Float = 0, scale: Float = 0
-        for i in 0..<x.count {
-            worst = max(worst, abs(x.data[i] - y.data[i]))
-            scale = max(scale, abs(x.data[i]))
-        }
-        return worst / scale
-    }
-
     /// Every input of a Linear, as the calibration pass sees it.
     static func inputs(_ setup: Setup, _ role: LinearRole) -> Matrix {
         var layer = setup.layer
@@ -70,7 +57,7 @@ import Testing
         }
         #expect(smoothed.inputLayerNorm.weight != setup.layer.inputLayerNorm.weight)
         #expect(smoothed[.upProj].bias != setup.layer[.upProj].bias && smoothed[.vProj].bias != setup.layer[.vProj].bias)
-        let drift = Self.drift(setup.layer, smoothed, rope: setup.rope)
+        let drift = SmoothQuantTests.drift(setup.layer, smoothed, rope: setup.rope)
         #expect(drift <= 2e-5, "relative drift \(drift)")
     }
 
@@ -125,7 +112,7 @@ import Testing
                 #expect(abs(v2 * ratios[0] - v) <= 1e-5 * abs(v), "v row \(g * headDim + e)")
             }
         }
-        let drift = Self.drift(setup.layer, smoothed, rope: setup.rope)
+        let drift = SmoothQuantTests.drift(setup.layer, smoothed, rope: setup.rope)
         #expect(drift <= 2e-5, "relative drift \(drift)")
     }
 
@@ -144,7 +131,7 @@ import Testing
         let s = powf(Self.absMax(x, column: j), 0.5) / powf(w, 0.5)
         #expect(abs(smoothed[.upProj].weight[5, j] - setup.layer[.upProj].weight[5, j] * s) <= 1e-6 * abs(setup.layer[.upProj].weight[5, j] * s))
         #expect(smoothed[.oProj].weight == setup.layer[.oProj].weight && smoothed[.downProj].weight == setup.layer[.downProj].weight)
-        #expect(Self.drift(setup.layer, smoothed, rope: setup.rope) <= 2e-5)
+        #expect(SmoothQuantTests.drift(setup.layer, smoothed, rope: setup.rope) <= 2e-5)
     }
 
     /// symmetric: false shifts norm-linear activations: norm bias −z·r, Linear bias b + W z.
@@ -163,7 +150,7 @@ import Testing
         let qBias = try #require(smoothed[.qProj].bias)
         #expect(qBias.contains { $0 != 0 })
         #expect(smoothed.postAttentionLayerNorm.bias != nil && smoothed[.oProj].bias == setup.layer[.oProj].bias)
-        let drift = Self.drift(setup.layer, smoothed, rope: setup.rope)
+        let drift = SmoothQuantTests.drift(setup.layer, smoothed, rope: setup.rope)
         #expect(drift <= 2e-5, "relative drift \(drift)")
     }
 
@@ -217,7 +204,7 @@ import Testing
         let g = setup.layer.inputLayerNorm.weight, g2 = smoothed.inputLayerNorm.weight
         for j in 0..<g.count { #expect(abs(g2[j]) <= abs(g[j]) * (1 + 1e-6), "channel \(j) scaled below 1") }
         #expect(g2[7] != g[7], "the outlier channel 7 was not scaled")
-        #expect(Self.drift(setup.layer, smoothed, rope: setup.rope) <= 2e-5)
+        #expect(SmoothQuantTests.drift(setup.layer, smoothed, rope: setup.rope) <= 2e-5)
         #expect(smoothed[.oProj].weight == setup.layer[.oProj].weight)
     }
 
@@ -228,7 +215,7 @@ import Testing
         let smoothed = try Self.run(OutlierSuppressionPlusModifier(settings: .init(rowStride: 1, shift: true)), setup)
         let bias = try #require(smoothed.postAttentionLayerNorm.bias)
         #expect(bias.contains { $0 != 0 } && smoothed[.gateProj].bias != nil)
-        let drift = Self.drift(setup.layer, smoothed, rope: setup.rope)
+        let drift = SmoothQuantTests.drift(setup.layer, smoothed, rope: setup.rope)
         #expect(drift <= 2e-5, "relative drift \(drift)")
     }
 

@@ -17,6 +17,14 @@ struct SeededRandom: RandomNumberGenerator {
     mutating func matrix(_ rows: Int, _ cols: Int, scale: Float = 1) -> Matrix {
         Matrix(rows: rows, cols: cols, data: (0..<(rows * cols)).map { _ in Float.random(in: -scale...scale, using: &self) })
     }
+    /// Correlated inputs, as real activations are: 8 shared components mixed into every column, plus noise.
+    mutating func correlatedInputs(_ rows: Int, _ cols: Int) -> Matrix {
+        let base = matrix(rows, 8)
+        let mix = matrix(8, cols)
+        var x = matrix(rows, cols, scale: 0.3)
+        for r in 0..<rows { for c in 0..<cols { for k in 0..<8 { x[r, c] += base[r, k] * mix[k, c] } } }
+        return x
+    }
 }
 
 /// H = 2/n · XᵀX computed naively in Double.
@@ -112,11 +120,7 @@ func outputError(_ x: Matrix, _ w: Matrix, _ approx: Matrix) -> Double {
 
     @Test func gptqLowersTheOutputErrorOfRoundToNearest() throws {
         var random = SeededRandom(4)
-        // Correlated inputs, as real activations are: a shared component plus noise.
-        let base = random.matrix(256, 8)
-        let mix = random.matrix(8, 128)
-        var x = random.matrix(256, 128, scale: 0.3)
-        for r in 0..<256 { for c in 0..<128 { for k in 0..<8 { x[r, c] += base[r, k] * mix[k, c] } } }
+        let x = random.correlatedInputs(256, 128)
         let w = random.matrix(48, 128)
         let accumulator = HessianAccumulator(width: 128)
         accumulator.add(x, samples: 4)

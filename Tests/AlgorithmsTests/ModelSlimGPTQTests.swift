@@ -64,10 +64,7 @@ import Tensors
     /// this (both stay within 1e-4 of float on the test model); the layer's output error does.
     @Test func lowersTheOutputErrorOfModelSlimRoundToNearest() throws {
         var random = SeededRandom(21)
-        let base = random.matrix(256, 8)
-        let mix = random.matrix(8, 128)
-        var x = random.matrix(256, 128, scale: 0.3)
-        for r in 0..<256 { for c in 0..<128 { for k in 0..<8 { x[r, c] += base[r, k] * mix[k, c] } } }
+        let x = random.correlatedInputs(256, 128)
         let w = random.matrix(48, 128)
         let hessian = naiveHessian(x, samples: 256)
         let args = QuantizationArgs(numBits: 8, type: .int, symmetric: false, groupSize: 32, strategy: .group)
