@@ -3,7 +3,7 @@
 
 usage:  PY="$(scripts/python-env.sh | tail -n1)"
         "$PY" scripts/make_references.py [--model wiki260K|smollm2-135m ...] [--model-dir DIR]
-                                         [--out DIR] [--threads 2] [--no-long]
+                                         [--out DIR [--replace]] [--threads 2] [--no-long]
 
 Models:
   wiki260K      the test model, Tests/Fixtures/models/wiki260K/ (scripts/make_test_model.py)
@@ -286,6 +286,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-long", dest="long_ppl", action="store_false",
                     help="skip SmolLM2's E(2048,20480) (about 3 minutes on 2 cores)")
+    ap.add_argument("--replace", action="store_true",
+                    help="replace reference files already in an --out folder other than Tests/References")
     a = ap.parse_args()
     names = a.model or list(MODELS)
     if a.model_dir and len(names) != 1:
@@ -295,6 +297,13 @@ def main():
             die(f"corpus {rel} is missing")
     if not os.path.isdir(a.out):
         die(f"output folder {a.out} does not exist")
+    # Tests/References is versioned, so regenerating it replaces nothing that cannot be restored;
+    # any other folder may hold files of the same names that this script did not write.
+    if os.path.realpath(a.out) != os.path.realpath(OUT) and not a.replace:
+        existing = [f"{n}.{kind}" for n in names for kind in ("ids.json", "logits.safetensors", "greedy.json", "perplexity.json")
+                    if os.path.exists(os.path.join(a.out, f"{n}.{kind}"))]
+        if existing:
+            die(f"{a.out} already holds {', '.join(existing)}: not replacing them (--replace to do so)")
     dirs = {n: model_dir(n, a.model_dir) for n in names}   # refuse before any work
     for n in names:
         print(n, "from", dirs[n], flush=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the test suite's small real model, Tests/Fixtures/models/wiki260K/ (see its README.md).
 
-usage:  "$(scripts/python-env.sh | tail -n1)" scripts/make_test_model.py [--steps N] [--out DIR]
+usage:  "$(scripts/python-env.sh | tail -n1)" scripts/make_test_model.py [--steps N] [--out DIR [--replace]]
 
 wiki260K is a Llama with the shape of llama2.c's stories260K (hidden 64, 5 layers, 8 heads,
 4 KV heads, head_dim 8, intermediate 172, vocab 512, 512 positions, tied embeddings, fp32)
@@ -30,6 +30,7 @@ DEFAULT_OUT = os.path.join(ROOT, "Tests", "Fixtures", "models", "wiki260K")
 CORPUS = os.path.join(ROOT, "data", "wikitext-2-raw", "wiki.test.raw")
 HOLDOUT = 40960
 SEQ, BATCH, SEED = 256, 32, 260
+OUTPUTS = ("config.json", "generation_config.json", "model.safetensors")
 
 CONFIG = dict(vocab_size=512, hidden_size=64, intermediate_size=172, num_hidden_layers=5,
               num_attention_heads=8, num_key_value_heads=4, head_dim=8, max_position_embeddings=512,
@@ -43,11 +44,19 @@ def main() -> int:
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--lr", type=float, default=4e-3)
+    ap.add_argument("--replace", action="store_true",
+                    help="replace config.json, generation_config.json, model.safetensors in an --out other than the fixture")
     args = ap.parse_args()
 
     tokenizer_path = os.path.join(args.out, "tokenizer.json")
     if not os.path.isfile(tokenizer_path):
         sys.exit(f"make_test_model.py: error: {tokenizer_path} is missing (the tokenizer is an input)")
+    # The fixture folder is versioned; another folder with a tokenizer.json may be someone's model.
+    if os.path.realpath(args.out) != os.path.realpath(DEFAULT_OUT) and not args.replace:
+        existing = [n for n in OUTPUTS if os.path.exists(os.path.join(args.out, n))]
+        if existing:
+            sys.exit(f"make_test_model.py: error: {args.out} already holds {', '.join(existing)}: "
+                     "not replacing them (--replace to do so)")
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
 
@@ -91,7 +100,7 @@ def main() -> int:
     # Written beside the tokenizer files, each through a temporary name renamed into place.
     with tempfile.TemporaryDirectory(dir=args.out) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
-        for name in ("config.json", "generation_config.json", "model.safetensors"):
+        for name in OUTPUTS:
             os.replace(os.path.join(tmp, name), os.path.join(args.out, name))
     print(f"wrote {args.out} (transformers {transformers.__version__}, torch {torch.__version__}, "
           f"{args.steps} steps, {time.time() - start:.0f} s)", file=sys.stderr)
