@@ -38,8 +38,7 @@ SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
 DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 ANCHORS="$SHARED/reference/anchors"
 RECIPES="rtn_w4a16_g64,gptq_w4a16_g64,sq08_gptq_w8a8,rtn_w8a8,awq_w4a16_g64"
-MODEL="$SHARED/models/smollm2-135m"
-[ -f "$MODEL/model.safetensors" ] || MODEL="${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"  # scripts/get-smollm2.sh
+MODEL="$(bash "$ROOT/scripts/get-smollm2.sh" --where)"
 SAMPLES=""; SEQLEN=""; CTX=512; TOKENS=8192; SKIP_PEER=0; KEEP=""
 usage() { sed -n '2,37p' "$0"; }
 die() { echo "algorithms.sh: $*" >&2; exit 2; }

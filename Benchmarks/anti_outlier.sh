@@ -11,9 +11,7 @@
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
-SHARED="${SWIFTQUANT_SHARED:-$(dirname "$ROOT")/shared}"
-MODEL="$SHARED/models/smollm2-135m"
-[ -f "$MODEL/model.safetensors" ] || MODEL="${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"  # scripts/get-smollm2.sh
+MODEL="$(bash "$ROOT/scripts/get-smollm2.sh" --where)"
 DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 OUT="$(mktemp -d "${TMPDIR:-/tmp}/swiftquant-anti-outlier.XXXXXX")"
 while [ $# -gt 0 ]; do

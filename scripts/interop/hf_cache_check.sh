@@ -10,9 +10,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
-MODEL_DIR="$SHARED/models/smollm2-135m"
-[ -f "$MODEL_DIR/model.safetensors" ] || MODEL_DIR="${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"
+MODEL_DIR="$(bash "$ROOT/scripts/get-smollm2.sh" --where)"
 DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 REPO="HuggingFaceTB/SmolLM2-135M-Instruct"
 CTX="${CTX:-512}"; TOKENS="${TOKENS:-1024}"

@@ -54,9 +54,7 @@ DATA="$ROOT/data/wikitext-2-raw/wiki.test.raw"
 model_dir() {
     case "$1" in
         wiki260K) echo "$ROOT/Tests/Fixtures/models/wiki260K" ;;
-        smollm2-135m)
-            if [ -f "$SHARED/models/smollm2-135m/model.safetensors" ]; then echo "$SHARED/models/smollm2-135m"
-            else echo "${SWIFTQUANT_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/swiftquant/models}/smollm2-135m"; fi ;;
+        smollm2-135m) bash "$ROOT/scripts/get-smollm2.sh" --where ;;
         *) echo "$SHARED/models/$1" ;;
     esac
 }
