@@ -4,7 +4,6 @@
 # Swift 6 must already be on PATH (the toolchain is not a Debian package).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }
 
@@ -24,7 +23,7 @@ fi
 if [ "${SWIFTQUANT_SKIP_MODELS:-0}" != "1" ]; then
     # Already beside the repository in the shared assets (read-only there), or fetched by our own
     # script into the user cache (idempotent: a complete copy is left alone).
-    if [ ! -f "$SHARED/models/smollm2-135m/model.safetensors" ]; then
+    if [ ! -f "$(bash "$ROOT/scripts/get-smollm2.sh" --where)/model.safetensors" ]; then
         bash "$ROOT/scripts/get-smollm2.sh" >/dev/null
     fi
 fi

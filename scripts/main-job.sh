@@ -8,7 +8,6 @@
 #                              [--data FILE] [--ctx N] [--tokens M]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${SWIFTQUANT_SHARED:-$ROOT/../shared}"
 # The default model: SmolLM2-135M-Instruct from the shared assets when present, else fetched by
 # scripts/get-smollm2.sh into the user cache; the corpus ships with the repository (data/).
 MODEL=""
@@ -35,11 +34,8 @@ done
 cd "$ROOT"
 bash scripts/install-deps.sh
 if [ -z "$MODEL" ]; then
-    if [ -f "$SHARED/models/smollm2-135m/model.safetensors" ]; then
-        MODEL="$SHARED/models/smollm2-135m"
-    else
-        MODEL="$(bash scripts/get-smollm2.sh)"
-    fi
+    MODEL="$(bash scripts/get-smollm2.sh --where)"
+    [ -f "$MODEL/model.safetensors" ] || MODEL="$(bash scripts/get-smollm2.sh)"
 fi
 [ -n "$OUTPUT" ] || OUTPUT="$ROOT/out/$(basename "$MODEL")-$(echo "$SCHEME" | tr 'A-Z' 'a-z')"
 swift build -c release --product swiftquant >&2
